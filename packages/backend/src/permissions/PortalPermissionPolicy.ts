@@ -1,0 +1,52 @@
+import {
+  AuthorizeResult,
+  isPermission,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
+import { apigeeCredentialsRotatePermission } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+
+/**
+ * The portal's permission policy.
+ *
+ * - Rotating an Apigee credential is allowed to the owners of the catalog entity it is bound
+ *   to, and to members of the configured admin groups for any entity.
+ * - Everything else is allowed: this demo portal has no other restricted resources yet.
+ */
+export class PortalPermissionPolicy implements PermissionPolicy {
+  readonly #adminRefs: ReadonlySet<string>;
+
+  constructor(options: { adminEntityRefs: string[] }) {
+    this.#adminRefs = new Set(
+      options.adminEntityRefs.map(ref => ref.toLocaleLowerCase('en-US')),
+    );
+  }
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    if (isPermission(request.permission, apigeeCredentialsRotatePermission)) {
+      const claims = user?.info.ownershipEntityRefs ?? [];
+      if (claims.some(ref => this.#adminRefs.has(ref.toLocaleLowerCase('en-US')))) {
+        return { result: AuthorizeResult.ALLOW };
+      }
+      if (claims.length === 0) {
+        return { result: AuthorizeResult.DENY };
+      }
+      return createCatalogConditionalDecision(
+        request.permission,
+        catalogConditions.isEntityOwner({ claims }),
+      );
+    }
+    return { result: AuthorizeResult.ALLOW };
+  }
+}

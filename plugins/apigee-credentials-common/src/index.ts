@@ -1,0 +1,9 @@
+/**
+ * Types, permissions and annotation helpers shared by the frontend and backend
+ * packages of the Apigee credentials plugin.
+ *
+ * @packageDocumentation
+ */
+
+export * from './permissions';
+export * from './annotations';

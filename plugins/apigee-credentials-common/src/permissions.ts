@@ -1,0 +1,35 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
+
+/**
+ * Read the credential status and rotation history of a catalog entity.
+ * Evaluated against the entity, so catalog rules (for example "is entity owner") apply.
+ *
+ * @public
+ */
+export const apigeeCredentialsReadPermission = createPermission({
+  name: 'apigee-credentials.credential.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Start a rotation of a credential bound to a catalog entity, or provision a new one.
+ *
+ * @public
+ */
+export const apigeeCredentialsRotatePermission = createPermission({
+  name: 'apigee-credentials.credential.rotate',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Every permission of the plugin, for registration with the permissions registry.
+ *
+ * @public
+ */
+export const apigeeCredentialsPermissions = [
+  apigeeCredentialsReadPermission,
+  apigeeCredentialsRotatePermission,
+];

@@ -1,0 +1,1 @@
+export { CredentialsContent } from './CredentialsContent';

@@ -1,0 +1,1 @@
+export { apigeeCredentialsPlugin as default } from './plugin';
