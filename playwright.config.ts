@@ -18,7 +18,7 @@ export default defineConfig({
   outputDir: 'e2e-artifacts/results',
   webServer: {
     command: 'yarn start',
-    url: 'http://localhost:7007/api/catalog/.backstage/health/v1/readiness',
+    url: 'http://localhost:7007/.backstage/health/v1/readiness',
     reuseExistingServer: !process.env.CI,
     timeout: 300_000,
     stdout: 'pipe',
