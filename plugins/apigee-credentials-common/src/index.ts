@@ -7,3 +7,5 @@
 
 export * from './permissions';
 export * from './annotations';
+export * from './bindings';
+export * from './api';

@@ -1,0 +1,83 @@
+/**
+ * Shapes of the backend's REST API (`/api/apigee-credentials/v1/...`), shared with the
+ * frontend. They carry identifiers, fingerprints and times, never a secret value.
+ */
+
+/**
+ * Health of one bound credential:
+ * - `ok`: younger than its maximum age;
+ * - `due-soon`: within the warning period before its maximum age;
+ * - `overdue`: older than its maximum age and not yet rotated;
+ * - `rotating`: a rotation is running;
+ * - `failed`: the last rotation failed (the current key is still the old, working one);
+ * - `drift`: the key in Secrets Manager is not usable in Apigee (missing, revoked, expired,
+ *   lost its products);
+ * - `misconfigured`: the binding annotation or its configuration is invalid.
+ *
+ * @public
+ */
+export type CredentialStatus =
+  | 'ok'
+  | 'due-soon'
+  | 'overdue'
+  | 'rotating'
+  | 'failed'
+  | 'drift'
+  | 'misconfigured';
+
+/** How a rotation was started. @public */
+export type RotationTrigger = 'schedule' | 'manual' | 'provision';
+
+/** Outcome of a rotation. @public */
+export type RotationStatus = 'running' | 'succeeded' | 'failed' | 'rolled-back';
+
+/** One rotation, as listed in history and returned by `GET /v1/rotations/:id`. @public */
+export interface RotationSummary {
+  id: string;
+  bindingId: string;
+  status: RotationStatus;
+  /** The protocol phase reached (e.g. `create`, `set`, `test`, `finish`, `done`). */
+  phase: string;
+  trigger: RotationTrigger;
+  /** Entity ref of the user who asked, for manual rotations. */
+  actor?: string;
+  error?: string;
+  startedAt: string;
+  finishedAt?: string;
+  oldKeyFingerprint?: string;
+  newKeyFingerprint?: string;
+}
+
+/** An old key awaiting deletion after its grace period. @public */
+export interface PendingKeyDeletion {
+  keyFingerprint: string;
+  dueAt: string;
+}
+
+/** One credential binding of an entity, as returned by the credentials endpoints. @public */
+export interface CredentialSummary {
+  /** The binding id within the entity: its environment. */
+  id: string;
+  entityRef: string;
+  environment: string;
+  provider?: string;
+  app?: string;
+  /** Secret ARN or name. */
+  secret?: string;
+  keyFingerprint?: string;
+  createdAt?: string;
+  ageDays?: number;
+  maxAgeDays?: number;
+  status: CredentialStatus;
+  statusReason?: string;
+  lastRotation?: RotationSummary;
+  nextRotationAt?: string;
+  pendingDeletions: PendingKeyDeletion[];
+}
+
+/** A page of items. @public */
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string;
+}

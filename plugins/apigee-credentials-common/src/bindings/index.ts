@@ -1,0 +1,4 @@
+export * from './types';
+export { parseBindingAnnotation, parseCredentialBindings } from './parseBindings';
+export { parseDurationMs } from './durations';
+export { parseRotationWindow } from './window';
