@@ -9,3 +9,4 @@ export * from './permissions';
 export * from './annotations';
 export * from './bindings';
 export * from './api';
+export * from './provisioning';
