@@ -1,0 +1,43 @@
+/** Settings that the control API can change while the sandbox runs. */
+export interface SandboxRuntimeConfig {
+  /**
+   * How long Apigee's runtime keeps serving its cached view of keys (ref B.4: 180 s on real
+   * Apigee). New keys are rejected, deleted or revoked keys accepted, until it has passed.
+   */
+  propagationDelayMs: number;
+  /** Lifetime of Edge `/oauth/token` access tokens (ref A.2; often quoted as 1799 s). */
+  tokenLifetimeSeconds: number;
+  /** Lifetime of Google `/token` access tokens for Apigee X (ref B.1: 3600 s). */
+  googleTokenLifetimeSeconds: number;
+}
+
+export const DEFAULT_RUNTIME_CONFIG: SandboxRuntimeConfig = {
+  propagationDelayMs: 0,
+  tokenLifetimeSeconds: 1799,
+  googleTokenLifetimeSeconds: 3600,
+};
+
+/** Validates a partial update from the control API or the CLI; throws a TypeError naming the field. */
+export function validateRuntimeConfigUpdate(
+  update: unknown,
+): Partial<SandboxRuntimeConfig> {
+  if (!update || typeof update !== 'object' || Array.isArray(update)) {
+    throw new TypeError('The config update must be a JSON object');
+  }
+  const result: Partial<SandboxRuntimeConfig> = {};
+  for (const [field, value] of Object.entries(update)) {
+    if (!(field in DEFAULT_RUNTIME_CONFIG)) {
+      throw new TypeError(
+        `Unknown config field ${field}; expected one of ${Object.keys(
+          DEFAULT_RUNTIME_CONFIG,
+        ).join(', ')}`,
+      );
+    }
+    const minimum = field === 'propagationDelayMs' ? 0 : 1;
+    if (!Number.isInteger(value) || (value as number) < minimum) {
+      throw new TypeError(`${field} must be an integer >= ${minimum}`);
+    }
+    result[field as keyof SandboxRuntimeConfig] = value as number;
+  }
+  return result;
+}

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import express, { Request, Response, Router } from 'express';
+import { ApigeeState } from '../apigee/state';
+import { AppKey } from '../apigee/types';
+import { SandboxRuntimeConfig, validateRuntimeConfigUpdate } from '../config';
+import { FaultInjector, FaultRule } from '../faults';
+
+export interface ControlRouterOptions {
+  faults: FaultInjector;
+  /** The current Apigee state (replaced objects are picked up on each call). */
+  apigee: () => ApigeeState;
+  config: SandboxRuntimeConfig;
+  /** Restores the seed state. */
+  reset: () => Promise<void> | void;
+  startedAt: Date;
+}
+
+/**
+ * The sandbox's own control API under `/_sandbox` (not part of any real API): health,
+ * fault rules, call counters, masked state views, run-time config and reset. It never
+ * returns secret values: secrets appear only as short fingerprints.
+ */
+export function createControlRouter(options: ControlRouterOptions): Router {
+  const { faults, config } = options;
+  const router = Router();
+  router.use(express.json({ limit: '100kb' }));
+
+  router.get('/health', (_req, res) => {
+    res.json({
+      status: 'ok',
+      startedAt: options.startedAt.toISOString(),
+      services: ['apigee', 'secretsmanager', 'gateway'],
+    });
+  });
+
+  router.get('/faults', (_req, res) => {
+    res.json({ rules: faults.listRules() });
+  });
+  router.post('/faults', (req, res) => {
+    try {
+      faults.addRule(req.body as FaultRule);
+      res.status(201).json({ rules: faults.listRules() });
+    } catch (error) {
+      badRequest(res, (error as Error).message);
+    }
+  });
+  router.delete('/faults', (_req, res) => {
+    faults.clearRules();
+    res.status(204).end();
+  });
+  router.delete('/faults/:id', (req, res) => {
+    if (faults.removeRule(req.params.id)) {
+      res.status(204).end();
+    } else {
+      res.status(404).json({ error: `No fault rule with id ${req.params.id}` });
+    }
+  });
+
+  router.get('/counters', (_req, res) => {
+    res.json(faults.counters());
+  });
+  router.delete('/counters', (_req, res) => {
+    faults.resetCounters();
+    res.status(204).end();
+  });
+
+  router.get('/config', (_req, res) => {
+    res.json(config);
+  });
+  router.put('/config', (req, res) => {
+    try {
+      Object.assign(config, validateRuntimeConfigUpdate(req.body));
+      res.json(config);
+    } catch (error) {
+      badRequest(res, (error as Error).message);
+    }
+  });
+
+  router.post('/reset', async (_req, res) => {
+    await options.reset();
+    res.status(204).end();
+  });
+
+  router.get('/state/apigee/:org/apps/:app', (req: Request, res: Response) => {
+    const org = options.apigee().findOrganization(req.params.org);
+    if (!org) {
+      res.status(404).json({ error: `No organization ${req.params.org}` });
+      return;
+    }
+    const developerFilter =
+      typeof req.query.developer === 'string'
+        ? req.query.developer.toLowerCase()
+        : undefined;
+    const matches = org.developers.flatMap(developer =>
+      developer.apps
+        .filter(app => app.name === req.params.app)
+        .filter(
+          () =>
+            !developerFilter ||
+            developer.email.toLowerCase() === developerFilter,
+        )
+        .map(app => ({ developer, app })),
+    );
+    if (matches.length === 0) {
+      res.status(404).json({
+        error: `No app ${req.params.app} in organization ${org.name}`,
+      });
+      return;
+    }
+    if (matches.length > 1) {
+      res.status(409).json({
+        error: `Several developers have an app ${req.params.app}; add ?developer=<email>`,
+        developers: matches.map(m => m.developer.email),
+      });
+      return;
+    }
+    const { developer, app } = matches[0];
+    res.json({
+      org: org.name,
+      dialect: org.dialect,
+      developer: developer.email,
+      developerStatus: developer.status,
+      app: app.name,
+      appStatus: app.status,
+      keys: app.credentials.map(maskedKey),
+    });
+  });
+
+  router.use((req, res) => {
+    res
+      .status(404)
+      .json({ error: `No control endpoint ${req.method} ${req.path}` });
+  });
+  router.use(
+    (error: unknown, _req: Request, res: Response, _next: () => void) => {
+      badRequest(
+        res,
+        (error as { type?: string })?.type === 'entity.parse.failed'
+          ? 'The request body is not valid JSON'
+          : 'The control request failed',
+      );
+    },
+  );
+  return router;
+}
+
+/** A key with its secret replaced by a fingerprint (first 12 hex chars of its SHA-256). */
+function maskedKey(key: AppKey) {
+  return {
+    consumerKey: key.consumerKey,
+    consumerSecretFingerprint: createHash('sha256')
+      .update(key.consumerSecret)
+      .digest('hex')
+      .slice(0, 12),
+    status: key.status,
+    issuedAt: key.issuedAt,
+    expiresAt: key.expiresAt,
+    apiProducts: key.apiProducts.map(p => ({ ...p })),
+  };
+}
+
+function badRequest(res: Response, message: string): void {
+  res.status(400).json({ error: message });
+}

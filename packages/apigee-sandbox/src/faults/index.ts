@@ -1,0 +1,2 @@
+export { FaultInjector } from './FaultInjector';
+export type * from './types';
