@@ -8,6 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 
+// Non-interactive runs: Jest without watch mode, Playwright starting its own servers.
+process.env.CI ??= 'true';
 process.env.BACKSTAGE_TEST_DISABLE_DOCKER ??= '1';
 process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??=
   'postgresql://postgres@127.0.0.1:5432';

@@ -36,7 +36,9 @@ export class PortalPermissionPolicy implements PermissionPolicy {
   ): Promise<PolicyDecision> {
     if (isPermission(request.permission, apigeeCredentialsRotatePermission)) {
       const claims = user?.info.ownershipEntityRefs ?? [];
-      if (claims.some(ref => this.#adminRefs.has(ref.toLocaleLowerCase('en-US')))) {
+      if (
+        claims.some(ref => this.#adminRefs.has(ref.toLocaleLowerCase('en-US')))
+      ) {
         return { result: AuthorizeResult.ALLOW };
       }
       if (claims.length === 0) {

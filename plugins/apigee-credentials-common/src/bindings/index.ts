@@ -1,4 +1,7 @@
 export * from './types';
-export { parseBindingAnnotation, parseCredentialBindings } from './parseBindings';
+export {
+  parseBindingAnnotation,
+  parseCredentialBindings,
+} from './parseBindings';
 export { parseDurationMs } from './durations';
 export { parseRotationWindow } from './window';

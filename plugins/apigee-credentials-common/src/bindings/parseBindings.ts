@@ -15,7 +15,8 @@ const ENVIRONMENT = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // Names end up in Apigee management API paths: no slashes, dots-only segments,
 // percent signs or query characters can get through.
 const APP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
-const DEVELOPER = /^[A-Za-z0-9_][A-Za-z0-9._+-]*(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)?$/;
+const DEVELOPER =
+  /^[A-Za-z0-9_][A-Za-z0-9._+-]*(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)?$/;
 const PROVIDER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512})$/;
@@ -33,24 +34,67 @@ const text = (what: string, pattern: RegExp, hint: string) =>
 
 const annotationSchema = z
   .object({
-    provider: text('provider', PROVIDER, 'must be a provider name from the plugin configuration'),
-    developer: text('developer', DEVELOPER, 'must be an e-mail address or a developer id'),
-    app: text('app', APP_NAME, 'may only contain letters, digits, ".", "_" and "-"'),
-    secret: z.string({ error: 'secret is required (an ARN, or a name with account and region)' }).trim().min(1),
-    account: text('account', ACCOUNT_ID, 'must be a 12-digit AWS account id').optional(),
-    region: text('region', REGION, 'must be an AWS region such as eu-west-1').optional(),
-    keyField: text('keyField', JSON_FIELD, 'must be a JSON field name').optional(),
-    secretField: text('secretField', JSON_FIELD, 'must be a JSON field name').optional(),
+    provider: text(
+      'provider',
+      PROVIDER,
+      'must be a provider name from the plugin configuration',
+    ),
+    developer: text(
+      'developer',
+      DEVELOPER,
+      'must be an e-mail address or a developer id',
+    ),
+    app: text(
+      'app',
+      APP_NAME,
+      'may only contain letters, digits, ".", "_" and "-"',
+    ),
+    secret: z
+      .string({
+        error: 'secret is required (an ARN, or a name with account and region)',
+      })
+      .trim()
+      .min(1),
+    account: text(
+      'account',
+      ACCOUNT_ID,
+      'must be a 12-digit AWS account id',
+    ).optional(),
+    region: text(
+      'region',
+      REGION,
+      'must be an AWS region such as eu-west-1',
+    ).optional(),
+    keyField: text(
+      'keyField',
+      JSON_FIELD,
+      'must be a JSON field name',
+    ).optional(),
+    secretField: text(
+      'secretField',
+      JSON_FIELD,
+      'must be a JSON field name',
+    ).optional(),
     maxAge: z.string().optional(),
     gracePeriod: z.string().optional(),
     window: z.string().optional(),
     probe: z
       .object({
-        host: text('probe.host', PROVIDER, 'must be a proxy host name from the plugin configuration'),
+        host: text(
+          'probe.host',
+          PROVIDER,
+          'must be a proxy host name from the plugin configuration',
+        ),
         path: z
           .string({ error: 'probe.path is required' })
-          .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'probe.path must be a plain path starting with "/"')
-          .refine(p => !p.split('/').includes('..'), 'probe.path must not contain ".."'),
+          .regex(
+            /^\/[A-Za-z0-9/_.~-]*$/,
+            'probe.path must be a plain path starting with "/"',
+          )
+          .refine(
+            p => !p.split('/').includes('..'),
+            'probe.path must not contain ".."',
+          ),
         keyIn: z.string().optional(),
       })
       .strict()
@@ -59,7 +103,9 @@ const annotationSchema = z
   .strict();
 
 function parseKeyPlacement(value: string | undefined): ProbeKeyPlacement {
-  const [type, name, ...rest] = (value ?? 'header x-apikey').trim().split(/\s+/);
+  const [type, name, ...rest] = (value ?? 'header x-apikey')
+    .trim()
+    .split(/\s+/);
   if (type === 'basic' && name === undefined) return { type: 'basic' };
   if ((type === 'header' || type === 'query') && name && rest.length === 0) {
     if (!HEADER_NAME.test(name)) {
@@ -76,7 +122,9 @@ function duration(field: string, value: string | undefined) {
   if (value === undefined) return undefined;
   const ms = parseDurationMs(value);
   if (ms === undefined) {
-    throw new Error(`${field} "${value}" is not a duration (use e.g. 90d, 36h or P90D)`);
+    throw new Error(
+      `${field} "${value}" is not a duration (use e.g. 90d, 36h or P90D)`,
+    );
   }
   return ms;
 }
@@ -89,8 +137,13 @@ function secretLocator(
   const arn = SECRET_ARN.exec(secret);
   if (arn) {
     const [, arnRegion, , arnAccount] = arn;
-    if ((account && account !== arnAccount) || (region && region !== arnRegion)) {
-      throw new Error('account and region must match the secret ARN (or be left out)');
+    if (
+      (account && account !== arnAccount) ||
+      (region && region !== arnRegion)
+    ) {
+      throw new Error(
+        'account and region must match the secret ARN (or be left out)',
+      );
     }
     return { arn: secret, accountId: arnAccount, region: arnRegion };
   }
@@ -128,10 +181,14 @@ export function parseBindingAnnotation(
     // The failsafe schema keeps every scalar a string: account ids keep their leading zeros.
     document = parseYaml(value, { schema: 'failsafe', maxAliasCount: 0 });
   } catch (error) {
-    throw new Error(`value is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(
+      `value is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   if (!document || typeof document !== 'object' || Array.isArray(document)) {
-    throw new Error('value must be a YAML mapping with provider, developer, app and secret');
+    throw new Error(
+      'value must be a YAML mapping with provider, developer, app and secret',
+    );
   }
   const parsed = annotationSchema.safeParse(document);
   if (!parsed.success) {
@@ -197,11 +254,17 @@ export function parseCredentialBindings(entity: Entity): {
     entity.metadata.annotations ?? {},
   )) {
     if (!annotation.startsWith(APIGEE_CREDENTIALS_ANNOTATION_PREFIX)) continue;
-    const environment = annotation.slice(APIGEE_CREDENTIALS_ANNOTATION_PREFIX.length);
+    const environment = annotation.slice(
+      APIGEE_CREDENTIALS_ANNOTATION_PREFIX.length,
+    );
     try {
       bindings.push(parseBindingAnnotation(environment, value));
     } catch (error) {
-      errors.push({ environment, annotation, message: (error as Error).message });
+      errors.push({
+        environment,
+        annotation,
+        message: (error as Error).message,
+      });
     }
   }
   return { bindings, errors };

@@ -42,13 +42,17 @@ export function parseRotationWindow(text: string): RotationWindow {
 
   const [start, end, ...extra] = hoursText.split('-');
   if (extra.length > 0 || !TIME.test(start ?? '') || !TIME.test(end ?? '')) {
-    throw new Error(`bad hours "${hoursText}" (use HH:mm-HH:mm, 24-hour clock)`);
+    throw new Error(
+      `bad hours "${hoursText}" (use HH:mm-HH:mm, 24-hour clock)`,
+    );
   }
   if (start >= end) {
     throw new Error(`hours "${hoursText}" must end after they start`);
   }
   if (!IANAZone.isValidZone(timeZone)) {
-    throw new Error(`unknown time zone "${timeZone}" (use an IANA name such as Europe/Berlin)`);
+    throw new Error(
+      `unknown time zone "${timeZone}" (use an IANA name such as Europe/Berlin)`,
+    );
   }
   return { days: [...days].sort(), start, end, timeZone };
 }
