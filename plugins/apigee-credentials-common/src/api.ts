@@ -36,7 +36,10 @@ export interface RotationSummary {
   id: string;
   bindingId: string;
   status: RotationStatus;
-  /** The protocol phase reached (e.g. `create`, `set`, `test`, `finish`, `done`). */
+  /**
+   * The protocol phase reached: `started`, `created`, `imported`, `associated`, `tested`,
+   * `promoted`, `completed`, or `rolling_back` and `failed` after a failure.
+   */
   phase: string;
   trigger: RotationTrigger;
   /** Entity ref of the user who asked, for manual rotations. */

@@ -1,29 +1,55 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import Typography from '@material-ui/core/Typography';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { InfoCard } from '@backstage/core-components';
-import List from '@material-ui/core/List';
-import ListItem from '@material-ui/core/ListItem';
-import ListItemText from '@material-ui/core/ListItemText';
-import { APIGEE_CREDENTIALS_ANNOTATION_PREFIX } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { isApigeeCredentialsAvailable } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { useEntityCredentials } from '../../hooks/useEntityCredentials';
+import { CredentialsTable } from '../CredentialsTable';
+import { MissingBindingAnnotation } from '../MissingAnnotation';
+
+function EntityCredentials() {
+  const { entity, entityRef, value, loading, error, retry } =
+    useEntityCredentials();
+  // After the first load, keep showing the rows while they refresh.
+  if (loading && !value) {
+    return <Progress />;
+  }
+  if (error && !value) {
+    return <ResponseErrorPanel error={error} />;
+  }
+  return (
+    <InfoCard
+      title="Apigee credentials"
+      subheader="Consumer keys rotated into AWS Secrets Manager, one per environment"
+    >
+      {value && value.length > 0 ? (
+        <CredentialsTable
+          entity={entity}
+          entityRef={entityRef}
+          credentials={value}
+          onChanged={retry}
+        />
+      ) : (
+        <Typography variant="body2">
+          The backend knows no credential of this entity yet. New bindings
+          appear after the catalog refreshes the entity.
+        </Typography>
+      )}
+    </InfoCard>
+  );
+}
 
 /**
- * The entity tab: one row per environment bound to an Apigee credential.
+ * The "Apigee credentials" entity tab: every credential bound to the entity, with its
+ * status, history and a Rotate button; or how to bind one.
  */
 export function CredentialsContent() {
   const { entity } = useEntity();
-  const environments = Object.keys(entity.metadata.annotations ?? {})
-    .filter(key => key.startsWith(APIGEE_CREDENTIALS_ANNOTATION_PREFIX))
-    .map(key => key.slice(APIGEE_CREDENTIALS_ANNOTATION_PREFIX.length))
-    .sort();
-
-  return (
-    <InfoCard title="Apigee credentials">
-      <List dense>
-        {environments.map(environment => (
-          <ListItem key={environment}>
-            <ListItemText primary={environment} secondary="Bound credential" />
-          </ListItem>
-        ))}
-      </List>
-    </InfoCard>
-  );
+  if (!isApigeeCredentialsAvailable(entity)) {
+    return <MissingBindingAnnotation />;
+  }
+  return <EntityCredentials />;
 }

@@ -1,0 +1,8 @@
+export type {
+  ApigeeCredentialsApi,
+  FleetFilter,
+  PageOptions,
+} from './ApigeeCredentialsApi';
+export { ApigeeCredentialsClient } from './ApigeeCredentialsClient';
+export { apigeeCredentialsApiRef } from './ref';
+export { apigeeCredentialsApiFactory } from './factory';

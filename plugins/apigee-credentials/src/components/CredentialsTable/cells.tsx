@@ -1,0 +1,96 @@
+import Typography from '@material-ui/core/Typography';
+import type {
+  CredentialSummary,
+  PendingKeyDeletion,
+  RotationSummary,
+} from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { StatusLabel } from '../shared/StatusLabel';
+import { formatAbsolute, formatActor, formatRelative } from '../shared/format';
+import { ROTATION_OUTCOME, describeTrigger } from '../shared/status';
+
+/** The key fingerprint, exactly as the backend gives it. */
+export function FingerprintCell(props: { credential: CredentialSummary }) {
+  const { credential } = props;
+  return credential.keyFingerprint ? (
+    <code data-testid={`fingerprint-${credential.environment}`}>
+      {credential.keyFingerprint}
+    </code>
+  ) : (
+    <Typography variant="body2" color="textSecondary">
+      No key
+    </Typography>
+  );
+}
+
+/** "Succeeded 3 days ago by guest". */
+export function LastRotationCell(props: { rotation?: RotationSummary }) {
+  const { rotation } = props;
+  if (!rotation) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        Never rotated
+      </Typography>
+    );
+  }
+  const outcome = ROTATION_OUTCOME[rotation.status];
+  const when = rotation.finishedAt ?? rotation.startedAt;
+  return (
+    <div>
+      <StatusLabel tone={outcome.tone} label={outcome.label} />
+      <Typography variant="body2" title={formatAbsolute(when)}>
+        {formatRelative(when)} {describeTrigger(rotation, formatActor)}
+      </Typography>
+    </div>
+  );
+}
+
+/** When the schedule will next rotate the key. */
+export function NextRotationCell(props: { nextRotationAt?: string }) {
+  const { nextRotationAt } = props;
+  if (!nextRotationAt) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        Not scheduled
+      </Typography>
+    );
+  }
+  return (
+    <Typography variant="body2" title={formatAbsolute(nextRotationAt)}>
+      {formatRelative(nextRotationAt)}
+    </Typography>
+  );
+}
+
+/** Old keys still valid during their grace period, with when they will be deleted. */
+export function PendingDeletionsCell(props: {
+  pendingDeletions: PendingKeyDeletion[];
+  environment: string;
+}) {
+  const { pendingDeletions, environment } = props;
+  if (pendingDeletions.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        None
+      </Typography>
+    );
+  }
+  return (
+    <ul
+      data-testid={`pending-deletions-${environment}`}
+      style={{ margin: 0, paddingLeft: 16 }}
+    >
+      {pendingDeletions.map(deletion => (
+        <li key={deletion.keyFingerprint}>
+          <code>{deletion.keyFingerprint}</code>{' '}
+          <Typography
+            variant="body2"
+            component="span"
+            title={formatAbsolute(deletion.dueAt)}
+          >
+            deletion due {formatRelative(deletion.dueAt)}
+          </Typography>
+        </li>
+      ))}
+    </ul>
+  );
+}

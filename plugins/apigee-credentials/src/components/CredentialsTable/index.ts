@@ -1,0 +1,1 @@
+export { CredentialsTable } from './CredentialsTable';

@@ -1,0 +1,3 @@
+export { FleetOverview } from './FleetOverview';
+export { FleetPageContent } from './FleetPageContent';
+export { LegacyFleetPage } from './LegacyFleetPage';

@@ -1,0 +1,1 @@
+export { HistoryPanel, HISTORY_PAGE_SIZE } from './HistoryPanel';

@@ -1,0 +1,4 @@
+export {
+  MissingBindingAnnotation,
+  ANNOTATION_EXAMPLE,
+} from './MissingBindingAnnotation';

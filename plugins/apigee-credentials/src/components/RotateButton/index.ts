@@ -1,0 +1,3 @@
+export { RotateButton } from './RotateButton';
+export { RotationProgress } from './RotationProgress';
+export { POLL_INTERVAL_MS } from './useRotationPolling';

@@ -1,0 +1,51 @@
+import type {
+  CredentialStatus,
+  RotationStatus,
+  RotationSummary,
+} from '@keyrotation/backstage-plugin-apigee-credentials-common';
+
+/** How a status is drawn: which core-components status icon it uses. */
+export type StatusTone = 'ok' | 'warning' | 'error' | 'running';
+
+interface StatusPresentation {
+  label: string;
+  tone: StatusTone;
+  /** Higher is worse; the summary card shows the worst status of an entity. */
+  severity: number;
+}
+
+export const CREDENTIAL_STATUS: Record<CredentialStatus, StatusPresentation> = {
+  ok: { label: 'Up to date', tone: 'ok', severity: 0 },
+  rotating: { label: 'Rotating', tone: 'running', severity: 1 },
+  'due-soon': { label: 'Due soon', tone: 'warning', severity: 2 },
+  overdue: { label: 'Overdue', tone: 'error', severity: 3 },
+  misconfigured: { label: 'Misconfigured', tone: 'error', severity: 4 },
+  failed: { label: 'Last rotation failed', tone: 'error', severity: 5 },
+  // The key the application reads is not usable: the worst case.
+  drift: { label: 'Drift', tone: 'error', severity: 6 },
+};
+
+export const ROTATION_OUTCOME: Record<
+  RotationStatus,
+  { label: string; tone: StatusTone }
+> = {
+  running: { label: 'Running', tone: 'running' },
+  succeeded: { label: 'Succeeded', tone: 'ok' },
+  failed: { label: 'Failed', tone: 'error' },
+  'rolled-back': { label: 'Rolled back', tone: 'warning' },
+};
+
+/** "by guest", "by the schedule", "at provisioning". */
+export function describeTrigger(
+  rotation: Pick<RotationSummary, 'trigger' | 'actor'>,
+  formatActor: (actor: string) => string,
+): string {
+  switch (rotation.trigger) {
+    case 'schedule':
+      return 'by the schedule';
+    case 'provision':
+      return 'at provisioning';
+    default:
+      return rotation.actor ? `by ${formatActor(rotation.actor)}` : 'manually';
+  }
+}
