@@ -2,13 +2,14 @@
  * The contract between the rotation engine and a system that issues API keys
  * (Apigee Edge/OPDK, Apigee X/hybrid, or a company's own developer portal).
  *
- * Implementations never log or return consumer secrets; the engine hands a secret to
- * {@link KeyProvider.importKey} and forgets it.
+ * Consumer keys and secrets are credentials: an implementation never logs them, never puts
+ * them in error messages (describe the operation and the app instead) and never returns a
+ * consumer secret. The engine hands a secret to {@link KeyProvider.importKey} and forgets it.
  */
 
 /** Identifies a developer app. @public */
 export interface DeveloperAppRef {
-  /** Developer e-mail (preferred by Apigee) or id. */
+  /** Developer e-mail (preferred by Apigee; Apigee X wants it in lowercase) or id. */
   developer: string;
   /** App name. */
   app: string;
@@ -25,6 +26,7 @@ export interface ApiProductAssociation {
 
 /** What a provider reports about one key of an app; never the secret. @public */
 export interface ApiKeyDetails {
+  /** The consumer key. A credential in its own right: keep it in memory only. */
   consumerKey: string;
   status: ApiKeyStatus;
   apiProducts: ApiProductAssociation[];
@@ -37,7 +39,7 @@ export interface ApiKeyDetails {
 export interface DeveloperAppDetails {
   developer: string;
   app: string;
-  /** App status; keys of a revoked app are not usable. */
+  /** App status (`approved` or `revoked`); keys of a revoked app are not usable. */
   status: string;
   /** Developer status, when the provider reports it; `inactive` disables every key. */
   developerStatus?: string;
@@ -50,26 +52,63 @@ export interface NewApiKey {
   consumerSecret: string;
 }
 
-/** @public */
+/**
+ * One reason why a key cannot be used to call an API proxy (ref D "Usable key").
+ *
+ * @public
+ */
+export interface KeyUsabilityProblem {
+  code:
+    | 'key-missing'
+    | 'key-revoked'
+    | 'key-expired'
+    | 'app-revoked'
+    | 'developer-inactive'
+    | 'no-products'
+    | 'product-missing'
+    | 'product-not-approved'
+    | 'product-unexpected';
+  /** Human-readable explanation; contains product and app names, never key material. */
+  message: string;
+  apiProduct?: string;
+}
+
+/** The outcome of a usability check. @public */
+export interface KeyUsability {
+  usable: boolean;
+  problems: KeyUsabilityProblem[];
+}
+
+/**
+ * A system that issues API keys for developer apps. Every method must be safe to call again
+ * after a failure or a crash (the engine retries and resumes), and must throw a
+ * {@link KeyProviderError} so that the engine can tell transient failures from final ones.
+ *
+ * @public
+ */
 export interface KeyProvider {
   /** Name the bindings use to refer to this provider (from config). */
   readonly name: string;
-  /** Largest number of keys an app may hold, when the provider enforces one. */
+  /** Largest number of keys an app may hold, when known (ref D: no documented limit). */
   readonly maxKeysPerApp?: number;
 
-  /** Reads the app and its keys. Throws `NotFoundError` when the app or developer is unknown. */
+  /** Reads the app and its keys. Throws a `not-found` error when the app or developer is unknown. */
   getApp(ref: DeveloperAppRef): Promise<DeveloperAppDetails>;
   /**
    * Imports a caller-generated key pair into the app. The key starts with no API products.
-   * Succeeds without change when this exact key is already on the app (idempotent retry).
+   * Succeeds without change when this exact pair is already on the app (idempotent retry);
+   * throws a `conflict` error when the consumer key exists with another secret or elsewhere,
+   * and a `key-limit` error when the app holds as many keys as it may.
    */
   importKey(ref: DeveloperAppRef, key: NewApiKey): Promise<void>;
-  /** Associates API products with a key (merged with those it already has). */
+  /** Associates API products with a key, merged with those it already has. */
   addApiProducts(
     ref: DeveloperAppRef,
     consumerKey: string,
     apiProducts: string[],
   ): Promise<void>;
+  /** Approves a key (a no-op when it already is approved). */
+  approveKey(ref: DeveloperAppRef, consumerKey: string): Promise<void>;
   /** Approves a key's association with one API product (needed for manual-approval products). */
   approveApiProduct(
     ref: DeveloperAppRef,
@@ -78,4 +117,14 @@ export interface KeyProvider {
   ): Promise<void>;
   /** Deletes a key. Succeeds when the key is already gone (idempotent retry). */
   deleteKey(ref: DeveloperAppRef, consumerKey: string): Promise<void>;
+  /**
+   * Optional: the provider's own verdict on whether a key can be used with exactly the given
+   * products. When absent, the engine applies {@link assessKeyUsability} to
+   * {@link KeyProvider.getApp}.
+   */
+  checkUsability?(
+    ref: DeveloperAppRef,
+    consumerKey: string,
+    expectedApiProducts: string[],
+  ): Promise<KeyUsability>;
 }

@@ -5,10 +5,29 @@ import { KeyProvider } from './KeyProvider';
  * Lets a backend module add key providers to the Apigee credentials plugin, for example
  * one for a company's own developer-portal API, without forking the plugin.
  *
+ * @example
+ * ```ts
+ * export default createBackendModule({
+ *   pluginId: 'apigee-credentials',
+ *   moduleId: 'acme-portal',
+ *   register(reg) {
+ *     reg.registerInit({
+ *       deps: { providers: apigeeCredentialsKeyProvidersExtensionPoint },
+ *       async init({ providers }) {
+ *         providers.addKeyProvider(new AcmePortalKeyProvider({ name: 'acme-portal' }));
+ *       },
+ *     });
+ *   },
+ * });
+ * ```
+ *
  * @public
  */
 export interface ApigeeCredentialsKeyProvidersExtensionPoint {
-  /** Adds providers; a name already taken by another provider is refused at start-up. */
+  /**
+   * Adds providers. A name already taken by another provider (including those configured
+   * under `apigeeCredentials.providers`) is refused when the plugin starts.
+   */
   addKeyProvider(...providers: KeyProvider[]): void;
 }
 

@@ -6,5 +6,9 @@
  */
 
 export * from './KeyProvider';
+export * from './errors';
 export * from './extensions';
+export { assessKeyUsability } from './usability';
+export type { AssessKeyUsabilityOptions } from './usability';
 export { fingerprint } from './fingerprint';
+export * from './client';

@@ -1,0 +1,289 @@
+import { TestDatabaseId } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import {
+  createTestDatabases,
+  databaseService,
+  PG_CONNECTION_ENV,
+} from '../__testUtils__/databases';
+import { CredentialBinding } from '../engine/types';
+import { DatabaseRotationStore } from './DatabaseRotationStore';
+import { LeaseLostError } from './RotationStore';
+
+jest.setTimeout(30_000);
+
+const databases = createTestDatabases();
+const LEASE_MS = 10_000;
+
+const binding = (
+  id: string,
+  patch: Partial<CredentialBinding> = {},
+): CredentialBinding => ({
+  id,
+  entityRef: 'component:default/orders',
+  environment: 'prod',
+  provider: 'edge',
+  developer: 'orders@example.com',
+  app: 'orders-app',
+  secret: {
+    name: 'svc/orders',
+    accountId: '111111111111',
+    region: 'eu-west-1',
+  },
+  ...patch,
+});
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
+
+it('runs against PostgreSQL when CI asks for it', () => {
+  const required = process.env.APIGEE_CREDENTIALS_REQUIRE_POSTGRES === '1';
+  const ids = databases.eachSupportedId().map(([id]) => id);
+  expect({
+    required,
+    configured: Boolean(process.env[PG_CONNECTION_ENV]) || !required,
+  }).toEqual({
+    required,
+    configured: true,
+  });
+  expect(ids.includes('POSTGRES_15') || !required).toBe(true);
+  expect(ids).toContain('SQLITE_3');
+});
+
+describe.each(databases.eachSupportedId())(
+  'DatabaseRotationStore on %s',
+  databaseId => {
+    let knex: Knex;
+    let store: DatabaseRotationStore;
+
+    beforeEach(async () => {
+      knex = await databases.init(databaseId as TestDatabaseId);
+      store = await DatabaseRotationStore.create({
+        database: databaseService(knex),
+        leaseDurationMs: LEASE_MS,
+      });
+    });
+
+    it('applies its migrations, and skips them when told to (backend.database…migrations.skip)', async () => {
+      expect(await knex.schema.hasTable('rotations')).toBe(true);
+      const fresh = await databases.init(databaseId as TestDatabaseId);
+      await DatabaseRotationStore.create({
+        database: databaseService(fresh, true),
+        leaseDurationMs: LEASE_MS,
+      });
+      expect(await fresh.schema.hasTable('rotations')).toBe(false);
+      // And the migration goes down cleanly.
+      await knex.migrate.rollback(
+        { directory: `${__dirname}/../../migrations` },
+        true,
+      );
+      expect(await knex.schema.hasTable('rotations')).toBe(false);
+    });
+
+    it('upserts bindings, keeping engine state unless the binding now points elsewhere', async () => {
+      await store.upsertBindings([binding('b1')], at(0));
+      await store.recordAdoption(
+        'b1',
+        { currentKeyFingerprint: 'sha256:aaaaaaaaaaaa', bornAt: at(-100) },
+        at(1),
+      );
+      await store.recordDrift(
+        'b1',
+        [{ code: 'key-revoked', message: 'revoked' }],
+        at(2),
+      );
+
+      await store.upsertBindings(
+        [binding('b1', { environment: 'production', maxAge: 'P30D' })],
+        at(3),
+      );
+      let stored = (await store.getBinding('b1'))!;
+      expect(stored).toMatchObject({
+        currentKeyFingerprint: 'sha256:aaaaaaaaaaaa',
+        bornAt: at(-100),
+        drift: [{ code: 'key-revoked', message: 'revoked' }],
+        binding: { environment: 'production', maxAge: 'P30D' },
+      });
+
+      await store.upsertBindings(
+        [binding('b1', { app: 'another-app' })],
+        at(4),
+      );
+      stored = (await store.getBinding('b1'))!;
+      expect(stored.currentKeyFingerprint).toBeUndefined();
+      expect(stored.adoptedAt).toBeUndefined();
+      expect(stored.drift).toBeUndefined();
+      expect(stored.binding.app).toBe('another-app');
+      expect(
+        await store.listBindings({ entityRef: 'component:default/orders' }),
+      ).toHaveLength(1);
+    });
+
+    it('gives a lease to one holder at a time and lets another take it over once expired', async () => {
+      const a = await store.tryAcquireLease('b1', 'replica-a', at(0));
+      expect(a).toBeDefined();
+      expect(
+        await store.tryAcquireLease('b1', 'replica-b', at(5)),
+      ).toBeUndefined();
+      expect(await store.renewLease(a!, at(8))).toBe(true); // now valid until 18 s
+      expect(
+        await store.tryAcquireLease('b1', 'replica-b', at(17)),
+      ).toBeUndefined();
+
+      const b = await store.tryAcquireLease('b1', 'replica-b', at(18));
+      expect(b).toBeDefined();
+      expect(b!.token).not.toBe(a!.token);
+      // The old holder is fenced off: it can neither renew nor write.
+      expect(await store.renewLease(a!, at(19))).toBe(false);
+      await expect(
+        store.insertRotation(a!, { id: 'r1', trigger: 'manual' }, at(19)),
+      ).rejects.toThrow(LeaseLostError);
+      await store.releaseLease(a!); // releasing a lost lease does not free the new holder's
+      expect(
+        await store.tryAcquireLease('b1', 'replica-c', at(20)),
+      ).toBeUndefined();
+      await store.releaseLease(b!);
+      expect(
+        await store.tryAcquireLease('b1', 'replica-c', at(20)),
+      ).toBeDefined();
+    });
+
+    it('under contention grants each lease exactly once', async () => {
+      const attempts = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          store.tryAcquireLease('hot', `replica-${i}`, at(0)),
+        ),
+      );
+      expect(attempts.filter(Boolean)).toHaveLength(1);
+      const takeovers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          store.tryAcquireLease('hot', `late-${i}`, at(100)),
+        ),
+      );
+      expect(takeovers.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('moves a rotation through its phases only from the expected phase, under the lease', async () => {
+      await store.upsertBindings([binding('b1')], at(0));
+      const lease = (await store.tryAcquireLease('b1', 'a', at(0)))!;
+      const started = await store.insertRotation(
+        lease,
+        { id: 'r1', trigger: 'schedule', actor: 'scheduler' },
+        at(1),
+      );
+      expect(started).toMatchObject({
+        id: 'r1',
+        bindingId: 'b1',
+        phase: 'started',
+        attempts: 1,
+        startedAt: at(1),
+      });
+      expect((await store.getActiveRotation('b1'))?.id).toBe('r1');
+
+      const created = await store.transition(
+        lease,
+        'r1',
+        'started',
+        'created',
+        {
+          oldKeyFingerprint: 'sha256:000000000001',
+          newKeyFingerprint: 'sha256:000000000002',
+          previousVersionId: 'v-old',
+        },
+        at(2),
+      );
+      expect(created).toMatchObject({
+        phase: 'created',
+        previousVersionId: 'v-old',
+        updatedAt: at(2),
+      });
+      await expect(
+        store.transition(lease, 'r1', 'started', 'created', {}, at(3)),
+      ).rejects.toThrow('no longer in phase started');
+      // A second unfinished rotation of the same binding is impossible (unique index). The
+      // driver's error may come from another realm under Jest, so match its code, not its class.
+      const duplicate = await store
+        .insertRotation(lease, { id: 'r2', trigger: 'manual' }, at(3))
+        .then(
+          () => undefined,
+          (e: { code?: string }) => e,
+        );
+      expect(duplicate?.code).toMatch(/^(SQLITE_CONSTRAINT_UNIQUE|23505)$/);
+
+      for (const [from, to] of [
+        ['created', 'imported'],
+        ['imported', 'associated'],
+        ['associated', 'tested'],
+        ['tested', 'promoted'],
+      ] as const) {
+        await store.transition(
+          lease,
+          'r1',
+          from,
+          to,
+          { promotedAt: to === 'promoted' ? at(5) : undefined },
+          at(4),
+        );
+      }
+      const done = await store.complete(
+        lease,
+        'r1',
+        {
+          newKeyFingerprint: 'sha256:000000000002',
+          bornAt: at(4),
+          deletion: {
+            id: 'd1',
+            keyFingerprint: 'sha256:000000000001',
+            dueAt: at(60),
+          },
+        },
+        at(6),
+      );
+      expect(done).toMatchObject({
+        phase: 'completed',
+        finishedAt: at(6),
+        promotedAt: at(5),
+      });
+      expect(await store.getActiveRotation('b1')).toBeUndefined();
+      expect(await store.getBinding('b1')).toMatchObject({
+        currentKeyFingerprint: 'sha256:000000000002',
+        bornAt: at(4),
+      });
+      expect(await store.listDueDeletions(at(59), 10)).toEqual([]);
+      expect(await store.listDueDeletions(at(60), 10)).toEqual([
+        expect.objectContaining({
+          id: 'd1',
+          rotationId: 'r1',
+          status: 'scheduled',
+          dueAt: at(60),
+        }),
+      ]);
+      await store.updateDeletion('d1', {
+        status: 'deleted',
+        attempts: 1,
+        deletedAt: at(61),
+      });
+      expect(await store.listPendingDeletions('b1')).toEqual([]);
+      expect(await store.listRotations('b1', 10)).toHaveLength(1);
+    });
+
+    it('lists rotations abandoned by their worker (lease expired or released) for resume', async () => {
+      await store.upsertBindings([binding('b1'), binding('b2')], at(0));
+      const l1 = (await store.tryAcquireLease('b1', 'a', at(0)))!;
+      const l2 = (await store.tryAcquireLease('b2', 'a', at(0)))!;
+      await store.insertRotation(l1, { id: 'r1', trigger: 'manual' }, at(0));
+      await store.insertRotation(l2, { id: 'r2', trigger: 'manual' }, at(0));
+      expect(await store.listAbandonedRotations(at(5))).toEqual([]);
+      await store.releaseLease(l2);
+      expect(
+        (await store.listAbandonedRotations(at(5))).map(r => r.id),
+      ).toEqual(['r2']);
+      expect(
+        (await store.listAbandonedRotations(at(10))).map(r => r.id).sort(),
+      ).toEqual(['r1', 'r2']);
+      const taken = (await store.tryAcquireLease('b1', 'b', at(10)))!;
+      expect((await store.recordAttempt(taken, 'r1', at(11))).attempts).toBe(2);
+      expect(
+        (await store.listAbandonedRotations(at(11))).map(r => r.id),
+      ).toEqual(['r2']);
+    });
+  },
+);

@@ -1,0 +1,539 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+import {
+  CredentialBinding,
+  DriftProblem,
+  KeyDeletionRecord,
+  RotationErrorCode,
+  RotationPhase,
+  RotationRecord,
+  RotationTrigger,
+  TERMINAL_PHASES,
+} from '../engine/types';
+import {
+  CompletionRecord,
+  Lease,
+  LeaseLostError,
+  RotationPatch,
+  RotationStore,
+  StoredBinding,
+} from './RotationStore';
+
+const migrationsDir = resolvePackagePath(import.meta.url, 'migrations');
+
+/** Applies the plugin's migrations unless `backend.database` says to skip them. */
+export async function applyMigrations(
+  database: DatabaseService,
+): Promise<Knex> {
+  const client = await database.getClient();
+  if (!database.migrations?.skip) {
+    await client.migrate.latest({ directory: migrationsDir });
+  }
+  return client;
+}
+
+interface BindingRow {
+  id: string;
+  entity_ref: string;
+  environment: string;
+  provider: string;
+  target_hash: string;
+  spec: string;
+  adopted_at: unknown;
+  born_at: unknown;
+  current_key_fingerprint: string | null;
+  drift: string | null;
+  checked_at: unknown;
+}
+
+interface RotationRow {
+  id: string;
+  binding_id: string;
+  active_binding_id: string | null;
+  trigger: string;
+  actor: string | null;
+  phase: string;
+  failed_phase: string | null;
+  error_code: string | null;
+  error: string | null;
+  old_key_fingerprint: string | null;
+  new_key_fingerprint: string | null;
+  previous_version_id: string | null;
+  new_key_issued_at: unknown;
+  attempts: number | string;
+  started_at: unknown;
+  updated_at: unknown;
+  associated_at: unknown;
+  promoted_at: unknown;
+  finished_at: unknown;
+}
+
+interface DeletionRow {
+  id: string;
+  binding_id: string;
+  rotation_id: string;
+  key_fingerprint: string;
+  due_at: unknown;
+  status: string;
+  attempts: number | string;
+  last_error: string | null;
+  deleted_at: unknown;
+}
+
+/** SQLite returns timestamps as epoch milliseconds, PostgreSQL as Date objects. */
+function toDate(value: unknown): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  if (typeof value === 'string') {
+    const asNumber = Number(value);
+    return new Date(Number.isFinite(asNumber) ? asNumber : value);
+  }
+  return undefined;
+}
+
+/** What makes a binding "the same credential": a change of any of these resets adoption. */
+export function bindingTargetHash(binding: CredentialBinding): string {
+  const target = {
+    provider: binding.provider,
+    developer: binding.developer.toLowerCase(),
+    app: binding.app,
+    secret: binding.secret,
+    fields: binding.fields ?? null,
+  };
+  return createHash('sha256').update(JSON.stringify(target)).digest('hex');
+}
+
+function toRotation(row: RotationRow): RotationRecord {
+  return {
+    id: row.id,
+    bindingId: row.binding_id,
+    trigger: row.trigger as RotationTrigger,
+    actor: row.actor ?? undefined,
+    phase: row.phase as RotationPhase,
+    failedPhase: (row.failed_phase as RotationPhase | null) ?? undefined,
+    errorCode: (row.error_code as RotationErrorCode | null) ?? undefined,
+    error: row.error ?? undefined,
+    oldKeyFingerprint: row.old_key_fingerprint ?? undefined,
+    newKeyFingerprint: row.new_key_fingerprint ?? undefined,
+    previousVersionId: row.previous_version_id ?? undefined,
+    newKeyIssuedAt: toDate(row.new_key_issued_at),
+    attempts: Number(row.attempts),
+    startedAt: toDate(row.started_at)!,
+    updatedAt: toDate(row.updated_at)!,
+    associatedAt: toDate(row.associated_at),
+    promotedAt: toDate(row.promoted_at),
+    finishedAt: toDate(row.finished_at),
+  };
+}
+
+function toDeletion(row: DeletionRow): KeyDeletionRecord {
+  return {
+    id: row.id,
+    bindingId: row.binding_id,
+    rotationId: row.rotation_id,
+    keyFingerprint: row.key_fingerprint,
+    dueAt: toDate(row.due_at)!,
+    status: row.status as KeyDeletionRecord['status'],
+    attempts: Number(row.attempts),
+    lastError: row.last_error ?? undefined,
+    deletedAt: toDate(row.deleted_at),
+  };
+}
+
+function toBinding(row: BindingRow): StoredBinding {
+  return {
+    binding: JSON.parse(row.spec) as CredentialBinding,
+    targetHash: row.target_hash,
+    adoptedAt: toDate(row.adopted_at),
+    bornAt: toDate(row.born_at),
+    currentKeyFingerprint: row.current_key_fingerprint ?? undefined,
+    drift: row.drift ? (JSON.parse(row.drift) as DriftProblem[]) : undefined,
+    checkedAt: toDate(row.checked_at),
+  };
+}
+
+/** Column values of a {@link RotationPatch}; undefined fields are left alone. */
+function patchColumns(patch: RotationPatch): Record<string, unknown> {
+  const columns: Record<string, unknown> = {
+    failed_phase: patch.failedPhase,
+    error_code: patch.errorCode,
+    error: patch.error,
+    old_key_fingerprint: patch.oldKeyFingerprint,
+    new_key_fingerprint: patch.newKeyFingerprint,
+    previous_version_id: patch.previousVersionId,
+    new_key_issued_at: patch.newKeyIssuedAt,
+    associated_at: patch.associatedAt,
+    promoted_at: patch.promotedAt,
+    finished_at: patch.finishedAt,
+  };
+  return Object.fromEntries(
+    Object.entries(columns).filter(([, value]) => value !== undefined),
+  );
+}
+
+/** {@link RotationStore} on the plugin's own database (SQLite or PostgreSQL) through knex. */
+export class DatabaseRotationStore implements RotationStore {
+  static async create(options: {
+    database: DatabaseService;
+    leaseDurationMs: number;
+  }): Promise<DatabaseRotationStore> {
+    const client = await applyMigrations(options.database);
+    return new DatabaseRotationStore(client, options.leaseDurationMs);
+  }
+
+  constructor(
+    private readonly db: Knex,
+    private readonly leaseDurationMs: number,
+  ) {}
+
+  // ---------------------------------------------------------------- bindings
+
+  async upsertBindings(
+    bindings: CredentialBinding[],
+    now: Date,
+  ): Promise<void> {
+    for (const binding of bindings) {
+      const targetHash = bindingTargetHash(binding);
+      await this.db.transaction(async trx => {
+        const existing = await trx<BindingRow>('bindings')
+          .where({ id: binding.id })
+          .first();
+        const row = {
+          entity_ref: binding.entityRef,
+          environment: binding.environment,
+          provider: binding.provider,
+          target_hash: targetHash,
+          spec: JSON.stringify(binding),
+          updated_at: now,
+        };
+        if (!existing) {
+          await trx('bindings')
+            .insert({ id: binding.id, ...row, created_at: now })
+            .onConflict('id')
+            .merge(Object.keys(row));
+        } else if (existing.target_hash === targetHash) {
+          await trx('bindings').where({ id: binding.id }).update(row);
+        } else {
+          // Another app or secret: what was learned about the old one no longer applies.
+          await trx('bindings')
+            .where({ id: binding.id })
+            .update({
+              ...row,
+              adopted_at: null,
+              born_at: null,
+              current_key_fingerprint: null,
+              drift: null,
+              checked_at: null,
+            });
+        }
+      });
+    }
+  }
+
+  async getBinding(id: string): Promise<StoredBinding | undefined> {
+    const row = await this.db<BindingRow>('bindings').where({ id }).first();
+    return row ? toBinding(row) : undefined;
+  }
+
+  async listBindings(filter?: {
+    entityRef?: string;
+  }): Promise<StoredBinding[]> {
+    const query = this.db<BindingRow>('bindings').orderBy('id');
+    if (filter?.entityRef) query.where({ entity_ref: filter.entityRef });
+    return (await query).map(toBinding);
+  }
+
+  async recordAdoption(
+    id: string,
+    adoption: { currentKeyFingerprint: string; bornAt?: Date },
+    now: Date,
+  ): Promise<void> {
+    await this.db('bindings')
+      .where({ id })
+      .update({
+        adopted_at: now,
+        born_at: adoption.bornAt ?? null,
+        current_key_fingerprint: adoption.currentKeyFingerprint,
+        updated_at: now,
+      });
+  }
+
+  async recordDrift(
+    id: string,
+    drift: DriftProblem[],
+    now: Date,
+  ): Promise<void> {
+    await this.db('bindings')
+      .where({ id })
+      .update({
+        drift: drift.length ? JSON.stringify(drift) : null,
+        checked_at: now,
+        updated_at: now,
+      });
+  }
+
+  // ------------------------------------------------------------------ leases
+
+  async tryAcquireLease(
+    bindingId: string,
+    holder: string,
+    now: Date,
+  ): Promise<Lease | undefined> {
+    const token = randomUUID();
+    const expiresAt = new Date(now.getTime() + this.leaseDurationMs);
+    const values = { holder, token, acquired_at: now, expires_at: expiresAt };
+    // Both statements are atomic on their own: the insert wins only if no lease row exists,
+    // the update only if the existing one has expired (re-checked under the row lock).
+    await this.db('leases')
+      .insert({ binding_id: bindingId, ...values })
+      .onConflict('binding_id')
+      .ignore();
+    await this.db('leases')
+      .where({ binding_id: bindingId })
+      .andWhere('expires_at', '<=', now)
+      .update(values);
+    const row = await this.db('leases')
+      .where({ binding_id: bindingId })
+      .first();
+    return row?.token === token ? { bindingId, holder, token } : undefined;
+  }
+
+  async renewLease(lease: Lease, now: Date): Promise<boolean> {
+    const updated = await this.db('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .update({ expires_at: new Date(now.getTime() + this.leaseDurationMs) });
+    return updated === 1;
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    await this.db('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .delete();
+  }
+
+  // --------------------------------------------------------------- rotations
+
+  async getActiveRotation(
+    bindingId: string,
+  ): Promise<RotationRecord | undefined> {
+    const row = await this.db<RotationRow>('rotations')
+      .where({ active_binding_id: bindingId })
+      .first();
+    return row ? toRotation(row) : undefined;
+  }
+
+  async insertRotation(
+    lease: Lease,
+    rotation: { id: string; trigger: RotationTrigger; actor?: string },
+    now: Date,
+  ): Promise<RotationRecord> {
+    return this.db.transaction(async trx => {
+      await this.#renewWithin(trx, lease, now);
+      await trx('rotations').insert({
+        id: rotation.id,
+        binding_id: lease.bindingId,
+        active_binding_id: lease.bindingId,
+        trigger: rotation.trigger,
+        actor: rotation.actor ?? null,
+        phase: 'started',
+        attempts: 1,
+        started_at: now,
+        updated_at: now,
+      });
+      return toRotation(
+        (await trx<RotationRow>('rotations')
+          .where({ id: rotation.id })
+          .first())!,
+      );
+    });
+  }
+
+  async transition(
+    lease: Lease,
+    rotationId: string,
+    from: RotationPhase,
+    to: RotationPhase,
+    patch: RotationPatch,
+    now: Date,
+  ): Promise<RotationRecord> {
+    return this.db.transaction(async trx => {
+      await this.#renewWithin(trx, lease, now);
+      const update: Record<string, unknown> = {
+        ...patchColumns(patch),
+        phase: to,
+        updated_at: now,
+      };
+      if (TERMINAL_PHASES.has(to)) update.active_binding_id = null;
+      const updated = await trx('rotations')
+        .where({ id: rotationId, phase: from })
+        .update(update);
+      if (updated !== 1) {
+        throw new LeaseLostError(
+          `Rotation ${rotationId} is no longer in phase ${from}; another worker moved it`,
+        );
+      }
+      return toRotation(
+        (await trx<RotationRow>('rotations')
+          .where({ id: rotationId })
+          .first())!,
+      );
+    });
+  }
+
+  async complete(
+    lease: Lease,
+    rotationId: string,
+    completion: CompletionRecord,
+    now: Date,
+  ): Promise<RotationRecord> {
+    return this.db.transaction(async trx => {
+      await this.#renewWithin(trx, lease, now);
+      const updated = await trx('rotations')
+        .where({ id: rotationId, phase: 'promoted' })
+        .update({
+          phase: 'completed',
+          active_binding_id: null,
+          finished_at: now,
+          updated_at: now,
+        });
+      if (updated !== 1) {
+        throw new LeaseLostError(
+          `Rotation ${rotationId} is no longer in phase promoted; another worker moved it`,
+        );
+      }
+      await trx('bindings').where({ id: lease.bindingId }).update({
+        adopted_at: now,
+        born_at: completion.bornAt,
+        current_key_fingerprint: completion.newKeyFingerprint,
+        drift: null,
+        checked_at: now,
+        updated_at: now,
+      });
+      if (completion.deletion) {
+        await trx('key_deletions')
+          .insert({
+            id: completion.deletion.id,
+            binding_id: lease.bindingId,
+            rotation_id: rotationId,
+            key_fingerprint: completion.deletion.keyFingerprint,
+            due_at: completion.deletion.dueAt,
+            status: 'scheduled',
+            attempts: 0,
+            created_at: now,
+          })
+          .onConflict('rotation_id')
+          .ignore();
+      }
+      return toRotation(
+        (await trx<RotationRow>('rotations')
+          .where({ id: rotationId })
+          .first())!,
+      );
+    });
+  }
+
+  async recordAttempt(
+    lease: Lease,
+    rotationId: string,
+    now: Date,
+  ): Promise<RotationRecord> {
+    return this.db.transaction(async trx => {
+      await this.#renewWithin(trx, lease, now);
+      await trx('rotations')
+        .where({ id: rotationId })
+        .update({ attempts: trx.raw('attempts + 1'), updated_at: now });
+      return toRotation(
+        (await trx<RotationRow>('rotations')
+          .where({ id: rotationId })
+          .first())!,
+      );
+    });
+  }
+
+  async getRotation(id: string): Promise<RotationRecord | undefined> {
+    const row = await this.db<RotationRow>('rotations').where({ id }).first();
+    return row ? toRotation(row) : undefined;
+  }
+
+  async listRotations(
+    bindingId: string,
+    limit: number,
+  ): Promise<RotationRecord[]> {
+    const rows = await this.db<RotationRow>('rotations')
+      .where({ binding_id: bindingId })
+      .orderBy('started_at', 'desc')
+      .limit(limit);
+    return rows.map(toRotation);
+  }
+
+  async listAbandonedRotations(now: Date): Promise<RotationRecord[]> {
+    const rows = await this.db<RotationRow>('rotations as r')
+      .leftJoin('leases as l', 'l.binding_id', 'r.binding_id')
+      .whereNotNull('r.active_binding_id')
+      .andWhere(q =>
+        q.whereNull('l.binding_id').orWhere('l.expires_at', '<=', now),
+      )
+      .orderBy('r.started_at')
+      .select('r.*');
+    return rows.map(toRotation);
+  }
+
+  // --------------------------------------------------------------- deletions
+
+  async listDueDeletions(
+    now: Date,
+    limit: number,
+  ): Promise<KeyDeletionRecord[]> {
+    const rows = await this.db<DeletionRow>('key_deletions')
+      .where({ status: 'scheduled' })
+      .andWhere('due_at', '<=', now)
+      .orderBy('due_at')
+      .limit(limit);
+    return rows.map(toDeletion);
+  }
+
+  async listPendingDeletions(bindingId: string): Promise<KeyDeletionRecord[]> {
+    const rows = await this.db<DeletionRow>('key_deletions')
+      .where({ binding_id: bindingId })
+      .whereIn('status', ['scheduled', 'blocked'])
+      .orderBy('due_at');
+    return rows.map(toDeletion);
+  }
+
+  async updateDeletion(
+    id: string,
+    update: {
+      status: KeyDeletionRecord['status'];
+      attempts?: number;
+      lastError?: string | null;
+      deletedAt?: Date;
+    },
+  ): Promise<void> {
+    const columns: Record<string, unknown> = { status: update.status };
+    if (update.attempts !== undefined) columns.attempts = update.attempts;
+    if (update.lastError !== undefined) columns.last_error = update.lastError;
+    if (update.deletedAt !== undefined) columns.deleted_at = update.deletedAt;
+    await this.db('key_deletions').where({ id }).update(columns);
+  }
+
+  /** Renews the lease inside a transaction, or fails it: the fencing check. */
+  async #renewWithin(
+    trx: Knex.Transaction,
+    lease: Lease,
+    now: Date,
+  ): Promise<void> {
+    const renewed = await trx('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .update({ expires_at: new Date(now.getTime() + this.leaseDurationMs) });
+    if (renewed !== 1) {
+      throw new LeaseLostError(
+        `The lease on binding ${lease.bindingId} was lost (expired and taken over)`,
+      );
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import {
+  CredentialBinding,
+  DriftProblem,
+  KeyDeletionRecord,
+  RotationErrorCode,
+  RotationPhase,
+  RotationRecord,
+  RotationTrigger,
+} from '../engine/types';
+
+/**
+ * A per-binding lease. `token` changes at every acquisition, so a worker that lost its lease
+ * (it stalled past the expiry and another took over) can no longer write: every state change
+ * checks the token in the same transaction (fencing).
+ */
+export interface Lease {
+  bindingId: string;
+  holder: string;
+  token: string;
+}
+
+/** Thrown when a worker tries to move a rotation it no longer owns. */
+export class LeaseLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** A binding as stored, with the engine's knowledge about it. */
+export interface StoredBinding {
+  binding: CredentialBinding;
+  /** Hash of what the binding points at; a change means the credential is a different one. */
+  targetHash: string;
+  adoptedAt?: Date;
+  bornAt?: Date;
+  currentKeyFingerprint?: string;
+  drift?: DriftProblem[];
+  checkedAt?: Date;
+}
+
+/** Fields of a rotation that a transition may set. */
+export interface RotationPatch {
+  failedPhase?: RotationPhase | null;
+  errorCode?: RotationErrorCode | null;
+  error?: string | null;
+  oldKeyFingerprint?: string;
+  newKeyFingerprint?: string;
+  previousVersionId?: string;
+  newKeyIssuedAt?: Date;
+  associatedAt?: Date;
+  promotedAt?: Date;
+  finishedAt?: Date;
+}
+
+/** What the final transition of a successful rotation records, atomically. */
+export interface CompletionRecord {
+  newKeyFingerprint: string;
+  bornAt: Date;
+  /** Old key to delete once the grace period is over; absent when there was none. */
+  deletion?: { id: string; keyFingerprint: string; dueAt: Date };
+}
+
+/** Persistence of bindings, rotations, leases and scheduled deletions. */
+export interface RotationStore {
+  // ---------------------------------------------------------------- bindings
+  /**
+   * Inserts or updates bindings (for the catalog sync job). Engine state is kept unless the
+   * binding now points at another app or secret, in which case it is adopted afresh.
+   */
+  upsertBindings(bindings: CredentialBinding[], now: Date): Promise<void>;
+  getBinding(id: string): Promise<StoredBinding | undefined>;
+  listBindings(filter?: { entityRef?: string }): Promise<StoredBinding[]>;
+  recordAdoption(
+    id: string,
+    adoption: { currentKeyFingerprint: string; bornAt?: Date },
+    now: Date,
+  ): Promise<void>;
+  /** Stores drift findings; an empty list clears them. */
+  recordDrift(id: string, drift: DriftProblem[], now: Date): Promise<void>;
+
+  // ------------------------------------------------------------------ leases
+  /** Takes the binding's lease if it is free or expired; undefined when someone holds it. */
+  tryAcquireLease(
+    bindingId: string,
+    holder: string,
+    now: Date,
+  ): Promise<Lease | undefined>;
+  /** Extends the lease; false when it was lost. */
+  renewLease(lease: Lease, now: Date): Promise<boolean>;
+  releaseLease(lease: Lease): Promise<void>;
+
+  // --------------------------------------------------------------- rotations
+  /** The unfinished rotation of a binding, if any (at most one exists). */
+  getActiveRotation(bindingId: string): Promise<RotationRecord | undefined>;
+  insertRotation(
+    lease: Lease,
+    rotation: {
+      id: string;
+      trigger: RotationTrigger;
+      actor?: string;
+    },
+    now: Date,
+  ): Promise<RotationRecord>;
+  /**
+   * Moves a rotation from `from` to `to` if the lease is still held and the rotation is still
+   * in `from`; otherwise throws {@link LeaseLostError}. Renews the lease on the way.
+   */
+  transition(
+    lease: Lease,
+    rotationId: string,
+    from: RotationPhase,
+    to: RotationPhase,
+    patch: RotationPatch,
+    now: Date,
+  ): Promise<RotationRecord>;
+  /** `promoted → completed`, updating the binding and scheduling the old key's deletion. */
+  complete(
+    lease: Lease,
+    rotationId: string,
+    completion: CompletionRecord,
+    now: Date,
+  ): Promise<RotationRecord>;
+  /** Counts a new pick-up of an unfinished rotation (after a crash or lease loss). */
+  recordAttempt(
+    lease: Lease,
+    rotationId: string,
+    now: Date,
+  ): Promise<RotationRecord>;
+  getRotation(id: string): Promise<RotationRecord | undefined>;
+  listRotations(bindingId: string, limit: number): Promise<RotationRecord[]>;
+  /** Unfinished rotations whose binding lease is free or expired: abandoned by their worker. */
+  listAbandonedRotations(now: Date): Promise<RotationRecord[]>;
+
+  // --------------------------------------------------------------- deletions
+  listDueDeletions(now: Date, limit: number): Promise<KeyDeletionRecord[]>;
+  listPendingDeletions(bindingId: string): Promise<KeyDeletionRecord[]>;
+  updateDeletion(
+    id: string,
+    update: {
+      status: KeyDeletionRecord['status'];
+      attempts?: number;
+      lastError?: string | null;
+      deletedAt?: Date;
+    },
+  ): Promise<void>;
+}

@@ -1,0 +1,363 @@
+import { TestDatabaseId } from '@backstage/backend-test-utils';
+import { fingerprint } from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import { Knex } from 'knex';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { findSecretLeaks } from '../__testUtils__/leaks';
+import {
+  ACCOUNT_ID,
+  OTHER_ACCOUNT_ID,
+  REGION,
+  TestWorld,
+} from '../__testUtils__/world';
+import { RotationEngine } from './RotationEngine';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+const dbs = databases.eachSupportedId().map(([id]) => ({
+  id: id as TestDatabaseId,
+  tag: id.toLowerCase().replace('_', ''),
+}));
+
+const world = new TestWorld(
+  dbs.flatMap(({ tag }) => [
+    { name: `normal-edge-${tag}`, flavor: 'edge' as const },
+    { name: `normal-x-${tag}`, flavor: 'x' as const },
+    {
+      name: `manual-${tag}`,
+      flavor: 'edge' as const,
+      products: [
+        'orders-api',
+        { name: 'admin-api', status: 'approved' as const },
+      ],
+    },
+    {
+      name: `partial-${tag}`,
+      flavor: 'x' as const,
+      products: [
+        'orders-api',
+        { name: 'admin-api', status: 'pending' as const },
+      ],
+    },
+    { name: `noprobe-${tag}`, flavor: 'edge' as const, probePath: null },
+    {
+      name: `basic-probe-${tag}`,
+      flavor: 'edge' as const,
+      probePath: '/basic',
+    },
+    { name: `due-${tag}`, flavor: 'x' as const },
+  ]),
+);
+const thrownMessages: string[] = [];
+const knexes: Knex[] = [];
+
+beforeAll(async () => {
+  // Apigee's key cache is on (300 ms here; ~180 s in real Apigee, ref B.4).
+  await world.start({ propagationDelayMs: 300 });
+});
+afterAll(async () => {
+  await world.stop();
+});
+
+describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
+  let knex: Knex;
+  let engine: RotationEngine;
+
+  beforeAll(async () => {
+    knex = await databases.init(id);
+    knexes.push(knex);
+    engine = await world.createEngine({ knex, instanceId: `engine-${tag}` });
+  });
+
+  it.each(['edge', 'x'])(
+    'rotates a %s credential: new key imported with products, verified through the gateway, promoted; the old key works through the grace period and is deleted after it (DESIGN §3, ref C.6)',
+    async flavor => {
+      const name = `normal-${flavor}-${tag}`;
+      const scenario = world.scenario(name);
+      const oldKey = scenario.initialKey;
+      // The X binding names its secret by ARN: account and Region are read from it (ref C.2).
+      const binding =
+        flavor === 'x'
+          ? { ...scenario.binding, secret: { arn: world.secretArn(name) } }
+          : scenario.binding;
+
+      const result = await engine.rotate(binding, {
+        trigger: 'manual',
+        actor: 'user:default/alice',
+      });
+
+      expect(result).toMatchObject({
+        phase: 'completed',
+        trigger: 'manual',
+        actor: 'user:default/alice',
+        attempts: 1,
+        oldKeyFingerprint: fingerprint(oldKey),
+      });
+      const current = world.secretValue(name)!;
+      expect(current.consumerKey).not.toBe(oldKey);
+      expect(current.consumerKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(current.consumerSecret).toMatch(/^[A-Za-z0-9_-]{48}$/);
+      expect(current.note).toBe('kept by rotation');
+      expect(result.newKeyFingerprint).toBe(fingerprint(current.consumerKey));
+      expect(world.secretValue(name, 'AWSPREVIOUS')!.consumerKey).toBe(oldKey);
+      expect(world.pendingVersions(name)).toEqual([]);
+      // The rotation id is the ClientRequestToken, hence the new version's id (ref C.2).
+      expect(
+        world.secretVersions(name).find(v => v.versionId === result.id)?.stages,
+      ).toEqual(['AWSCURRENT']);
+
+      const keys = world.appKeys(name);
+      const newKey = keys.find(k => k.consumerKey === current.consumerKey)!;
+      expect(newKey.apiProducts).toEqual([
+        { apiproduct: 'orders-api', status: 'approved' },
+      ]);
+      expect(newKey.consumerSecret).toBe(current.consumerSecret);
+      expect(await world.gatewayAccepts(name, current.consumerKey)).toBe(true);
+      // The probe had to wait for the key cache: it was rejected at least once.
+      expect(
+        world.logger.lines.some(
+          l =>
+            l.includes(result.id) &&
+            /accepted the new key .* after [2-9]\d* attempt/.test(l),
+        ),
+      ).toBe(true);
+
+      // Grace period: the old key is still in the app and still accepted.
+      expect(keys.map(k => k.consumerKey).sort()).toEqual(
+        [oldKey, current.consumerKey].sort(),
+      );
+      expect(await world.gatewayAccepts(name, oldKey)).toBe(true);
+      expect(await engine.runDueDeletions()).toMatchObject({ deleted: 0 });
+      const status = await engine.inspect(binding.id);
+      expect(status).toMatchObject({
+        adopted: true,
+        currentKeyFingerprint: fingerprint(current.consumerKey),
+        drift: [],
+        lastRotation: { id: result.id, phase: 'completed' },
+        pendingDeletions: [
+          { keyFingerprint: fingerprint(oldKey), status: 'scheduled' },
+        ],
+      });
+      expect(status.bornAt!.getTime()).toBe(newKey.issuedAt);
+
+      // After the grace period (2 s in these tests) the old key is deleted.
+      await new Promise(resolve => setTimeout(resolve, 2100));
+      expect(await engine.runDueDeletions()).toMatchObject({
+        deleted: 1,
+        failed: 0,
+      });
+      expect(world.appKeys(name).map(k => k.consumerKey)).toEqual([
+        current.consumerKey,
+      ]);
+      await new Promise(resolve => setTimeout(resolve, 350)); // the key cache again
+      expect(await world.gatewayAccepts(name, oldKey)).toBe(false);
+      expect(await world.currentWorks(name)).toBe(true);
+      expect((await engine.inspect(binding.id)).pendingDeletions).toEqual([]);
+      expect(await engine.runDueDeletions()).toMatchObject({ deleted: 0 });
+    },
+  );
+
+  it('gives the new key a manual-approval product the current key holds, and approves it (ref D, issue item 4)', async () => {
+    const name = `manual-${tag}`;
+    const result = await engine.rotate(world.scenario(name).binding, {
+      trigger: 'schedule',
+    });
+    expect(result.phase).toBe('completed');
+    const current = world.secretValue(name)!;
+    const newKey = world
+      .appKeys(name)
+      .find(k => k.consumerKey === current.consumerKey)!;
+    expect(newKey.apiProducts).toEqual(
+      expect.arrayContaining([
+        { apiproduct: 'orders-api', status: 'approved' },
+        { apiproduct: 'admin-api', status: 'approved' },
+      ]),
+    );
+    expect(newKey.apiProducts).toHaveLength(2);
+    await new Promise(resolve => setTimeout(resolve, 350));
+    expect(
+      await world.gatewayAccepts(name, current.consumerKey, '/admin'),
+    ).toBe(true);
+  });
+
+  it('copies only the products the current key is approved for: a pending association is not escalated', async () => {
+    const name = `partial-${tag}`;
+    const result = await engine.rotate(world.scenario(name).binding, {
+      trigger: 'manual',
+    });
+    expect(result.phase).toBe('completed');
+    const current = world.secretValue(name)!;
+    const newKey = world
+      .appKeys(name)
+      .find(k => k.consumerKey === current.consumerKey)!;
+    expect(newKey.apiProducts).toEqual([
+      { apiproduct: 'orders-api', status: 'approved' },
+    ]);
+  });
+
+  it('without a probe, waits out the key propagation delay before promoting (ref B.4)', async () => {
+    const name = `noprobe-${tag}`;
+    const slow = await world.createEngine({
+      knex,
+      instanceId: `slow-${tag}`,
+      rotation: { keyPropagationDelay: { milliseconds: 800 } },
+    });
+    const started = Date.now();
+    const result = await slow.rotate(world.scenario(name).binding, {
+      trigger: 'manual',
+    });
+    expect(result.phase).toBe('completed');
+    expect(
+      result.promotedAt!.getTime() - result.associatedAt!.getTime(),
+    ).toBeGreaterThanOrEqual(790);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(790);
+    expect(await world.currentWorks(name)).toBe(true);
+  });
+
+  it('probes a key:secret proxy (HTTP Basic) with the new pair', async () => {
+    const name = `basic-probe-${tag}`;
+    const result = await engine.rotate(world.scenario(name).binding, {
+      trigger: 'manual',
+    });
+    expect(result.phase).toBe('completed');
+  });
+
+  it('refuses a secret in an AWS account outside the allow-list, before changing anything (issue item 2)', async () => {
+    const scenario = world.scenario(`normal-edge-${tag}`);
+    const outside = {
+      ...scenario.binding,
+      id: `${scenario.binding.id}-outside`,
+      secret: {
+        name: scenario.secretName,
+        accountId: OTHER_ACCOUNT_ID,
+        region: REGION,
+      },
+    };
+    const before = world.secretVersions(scenario.spec.name, OTHER_ACCOUNT_ID);
+    const error = await engine.rotate(outside, { trigger: 'manual' }).then(
+      () => undefined,
+      e => e as Error,
+    );
+    thrownMessages.push(String(error?.message));
+    expect(error?.name).toBe('NotAllowedError');
+    expect(error?.message).toContain(`AWS account ${OTHER_ACCOUNT_ID}`);
+    expect(await engine.listRotations(outside.id)).toEqual([]);
+    expect(world.secretVersions(scenario.spec.name, OTHER_ACCOUNT_ID)).toEqual(
+      before,
+    );
+    expect(ACCOUNT_ID).not.toBe(OTHER_ACCOUNT_ID);
+  });
+
+  it('rotateDue: adopts bindings, rotates those older than their max age, and leaves the others alone', async () => {
+    const scenario = world.scenario(`due-${tag}`);
+    // The seeded key is 30 days old: due with a 7-day max age.
+    await engine.syncBindings([{ ...scenario.binding, maxAge: 'P7D' }]);
+    const before = await engine.listRotations(scenario.binding.id);
+    expect(before).toEqual([]);
+
+    const rotated = await engine.rotateDue();
+
+    expect(rotated.map(r => [r.bindingId, r.trigger, r.phase])).toEqual([
+      [scenario.binding.id, 'schedule', 'completed'],
+    ]);
+    expect(await world.currentWorks(`due-${tag}`)).toBe(true);
+    expect(await engine.rotateDue()).toEqual([]); // now young again
+    const status = await engine.inspect(scenario.binding.id);
+    expect(status.rotationDueAt!.getTime() - status.bornAt!.getTime()).toBe(
+      7 * 24 * 3600_000,
+    );
+  });
+
+  it('refuses a probe URL outside the allowed prefixes: a new key is never sent elsewhere', async () => {
+    const scenario = world.scenario(`normal-edge-${tag}`);
+    const keysBefore = world.appKeys(scenario.spec.name).length;
+    for (const url of [
+      'https://attacker.example.com/gateway/acme-edge/orders',
+      `${world.url}/_sandbox/health`,
+      `${world.url}/gateway-evil/acme-edge/orders`,
+    ]) {
+      const error = await engine
+        .rotate(
+          {
+            ...scenario.binding,
+            id: 'component:default/probe#prod',
+            probe: { url },
+          },
+          { trigger: 'manual' },
+        )
+        .then(
+          () => undefined,
+          e => e as Error,
+        );
+      thrownMessages.push(String(error?.message));
+      expect({ url, name: error?.name }).toEqual({
+        url,
+        name: 'NotAllowedError',
+      });
+      expect(error?.message).toContain('allowedProbeUrlPrefixes');
+    }
+    expect(await engine.listRotations('component:default/probe#prod')).toEqual(
+      [],
+    );
+    expect(world.appKeys(scenario.spec.name)).toHaveLength(keysBefore);
+  });
+
+  it('checkTarget validates a binding without any network call; storedStatus reads only the database', async () => {
+    const scenario = world.scenario(`normal-edge-${tag}`);
+    expect(() => engine.checkTarget(scenario.binding)).not.toThrow();
+    expect(() =>
+      engine.checkTarget({
+        ...scenario.binding,
+        secret: { name: 'x', accountId: OTHER_ACCOUNT_ID, region: REGION },
+      }),
+    ).toThrow('is not in apigeeCredentials.aws.allowedAccountIds');
+    expect(() =>
+      engine.checkTarget({ ...scenario.binding, provider: 'nope' }),
+    ).toThrow('No key provider named nope');
+    expect(() =>
+      engine.checkTarget({ ...scenario.binding, gracePeriod: 'soon' }),
+    ).toThrow('gracePeriod of');
+    expect(
+      await engine.storedStatus('component:default/unknown#prod'),
+    ).toBeUndefined();
+    const calls = world.sandbox.faults.callCount();
+    const status = await engine.storedStatus(scenario.binding.id);
+    expect(world.sandbox.faults.callCount()).toBe(calls);
+    expect(status).toMatchObject({
+      adopted: true,
+      lastRotation: { phase: 'completed' },
+    });
+  });
+
+  it('rejects unknown bindings and providers with clear errors', async () => {
+    await expect(
+      engine.rotate('component:default/nope#prod', { trigger: 'manual' }),
+    ).rejects.toThrow(
+      'No credential binding with id component:default/nope#prod',
+    );
+    const scenario = world.scenario(`normal-edge-${tag}`);
+    await expect(
+      engine.rotate(
+        {
+          ...scenario.binding,
+          id: 'component:default/other#prod',
+          provider: 'vault',
+        },
+        { trigger: 'manual' },
+      ),
+    ).rejects.toThrow(
+      'No key provider named vault; known providers: edge, edge-tight, x',
+    );
+  });
+});
+
+it('leaves no generated secret value in logs, table rows, errors or events', async () => {
+  const { leaks, scannedValues, scannedTexts } = await findSecretLeaks(
+    world,
+    knexes,
+    thrownMessages,
+  );
+  expect(scannedValues).toBeGreaterThan(20);
+  expect(scannedTexts).toBeGreaterThan(50);
+  expect(leaks).toEqual([]);
+});

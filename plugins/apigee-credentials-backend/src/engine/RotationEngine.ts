@@ -1,0 +1,421 @@
+import { randomUUID } from 'node:crypto';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { Lease, RotationStore, StoredBinding } from '../database/RotationStore';
+import { resolveSecretReference } from '../secrets/arn';
+import { EngineDependencies } from './context';
+import { DeletionSummary, runDueDeletions } from './deletions';
+import { durationToMs } from './durations';
+import { RotationInProgressError } from './failures';
+import { inspectCredential } from './inspection';
+import { assertProbeAllowed } from './probe';
+import { RotationWorker } from './RotationWorker';
+import {
+  CredentialBinding,
+  CredentialStatus,
+  DriftProblem,
+  RotationRecord,
+  RotationTrigger,
+} from './types';
+
+/** Who asked for a rotation, and why. */
+export interface RotationRequest {
+  trigger: RotationTrigger;
+  /** Entity ref of the user, or the service, that asked. */
+  actor?: string;
+}
+
+/** A rotation that has started; `done` settles when the worker stops. */
+export interface StartedRotation {
+  rotation: RotationRecord;
+  /** The rotation when the worker stopped: completed, failed, or (rarely) left for resume. */
+  done: Promise<RotationRecord>;
+}
+
+/**
+ * The rotation engine: runs the protocol of DESIGN.md §3 for credential bindings, with state
+ * persisted in the plugin's database so that any replica can resume after a crash.
+ *
+ * Entry points:
+ * - {@link RotationEngine.syncBindings}: record the bindings found in the catalog;
+ * - {@link RotationEngine.rotate} / {@link RotationEngine.startRotation}: rotate one binding;
+ * - {@link RotationEngine.rotateDue}: the scheduled pass (adopt new bindings, rotate old keys);
+ * - {@link RotationEngine.resume}: finish or roll back rotations whose worker died;
+ * - {@link RotationEngine.runDueDeletions}: delete old keys after their grace period;
+ * - {@link RotationEngine.inspect} / {@link RotationEngine.adopt}: status and drift.
+ */
+export class RotationEngine {
+  readonly #deps: EngineDependencies;
+  readonly #instanceId: string;
+  readonly #running = new Set<Promise<unknown>>();
+
+  constructor(deps: EngineDependencies, options?: { instanceId?: string }) {
+    this.#deps = deps;
+    this.#instanceId = options?.instanceId ?? `engine-${randomUUID()}`;
+  }
+
+  get #store(): RotationStore {
+    return this.#deps.store;
+  }
+
+  /** Inserts or updates bindings (the catalog sync job calls this). */
+  async syncBindings(bindings: CredentialBinding[]): Promise<void> {
+    for (const binding of bindings) this.#validate(binding);
+    await this.#store.upsertBindings(bindings, this.#deps.clock.now());
+  }
+
+  /** Rotates a binding and waits for the outcome. */
+  async rotate(
+    binding: string | CredentialBinding,
+    request: RotationRequest,
+  ): Promise<RotationRecord> {
+    const started = await this.startRotation(binding, request);
+    return started.done;
+  }
+
+  /**
+   * Takes the binding's lease and records the rotation, then runs it in the background.
+   * Throws {@link RotationInProgressError} (a ConflictError) when the binding is busy, on
+   * this replica or another. If an earlier rotation of the binding was left unfinished, that
+   * one is resumed instead of starting a second.
+   */
+  async startRotation(
+    binding: string | CredentialBinding,
+    request: RotationRequest,
+  ): Promise<StartedRotation> {
+    const stored = await this.#loadOrSync(binding);
+    // Refuse bad targets (unknown provider, account or probe not allowed) before touching state.
+    this.checkTarget(stored.binding);
+
+    const lease = await this.#store.tryAcquireLease(
+      stored.binding.id,
+      this.#instanceId,
+      this.#deps.clock.now(),
+    );
+    if (!lease) {
+      const active = await this.#store.getActiveRotation(stored.binding.id);
+      throw new RotationInProgressError(stored.binding.id, active?.id);
+    }
+    let rotation: RotationRecord;
+    try {
+      const active = await this.#store.getActiveRotation(stored.binding.id);
+      rotation = active
+        ? await this.#store.recordAttempt(
+            lease,
+            active.id,
+            this.#deps.clock.now(),
+          )
+        : await this.#store.insertRotation(
+            lease,
+            {
+              id: randomUUID(),
+              trigger: request.trigger,
+              actor: request.actor,
+            },
+            this.#deps.clock.now(),
+          );
+      if (active) {
+        this.#deps.logger.info(
+          `Resuming unfinished rotation ${active.id} of ${stored.binding.id} instead of starting another`,
+        );
+      } else {
+        await this.#deps.hooks?.checkpoint?.('started:persisted', rotation);
+      }
+    } catch (error) {
+      await this.#store.releaseLease(lease);
+      throw error;
+    }
+    return { rotation, done: this.#runWorker(stored, lease, rotation) };
+  }
+
+  /**
+   * Finishes or rolls back every rotation whose worker stopped (crash, restart, lost
+   * lease): those that are unfinished and whose lease has expired. Run it at startup and
+   * on a schedule.
+   */
+  async resume(): Promise<RotationRecord[]> {
+    const abandoned = await this.#store.listAbandonedRotations(
+      this.#deps.clock.now(),
+    );
+    const results: RotationRecord[] = [];
+    for (const rotation of abandoned) {
+      const stored = await this.#store.getBinding(rotation.bindingId);
+      if (!stored) continue;
+      const lease = await this.#store.tryAcquireLease(
+        rotation.bindingId,
+        this.#instanceId,
+        this.#deps.clock.now(),
+      );
+      if (!lease) continue; // another replica got there first
+      let current: RotationRecord;
+      try {
+        current = await this.#store.recordAttempt(
+          lease,
+          rotation.id,
+          this.#deps.clock.now(),
+        );
+      } catch (error) {
+        await this.#store.releaseLease(lease);
+        throw error;
+      }
+      this.#deps.logger.info(
+        `Resuming rotation ${rotation.id} of ${rotation.bindingId} from phase ${current.phase} (attempt ${current.attempts})`,
+      );
+      results.push(await this.#runWorker(stored, lease, current));
+    }
+    return results;
+  }
+
+  /**
+   * The scheduled pass: looks at every binding, adopts those seen for the first time, records
+   * drift, and rotates the healthy ones whose key is older than their max age.
+   */
+  async rotateDue(): Promise<RotationRecord[]> {
+    const results: RotationRecord[] = [];
+    for (const stored of await this.#store.listBindings()) {
+      try {
+        const status = await this.adopt(stored.binding.id);
+        if (
+          status.activeRotation ||
+          status.drift.length > 0 ||
+          !status.rotationDueAt
+        )
+          continue;
+        if (status.rotationDueAt.getTime() > this.#deps.clock.now().getTime())
+          continue;
+        results.push(
+          await this.rotate(stored.binding.id, { trigger: 'schedule' }),
+        );
+      } catch (error) {
+        if (error instanceof RotationInProgressError) continue;
+        this.#deps.logger.warn(
+          `Scheduled rotation check of ${stored.binding.id} failed: ${
+            (error as Error).message
+          }`,
+        );
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Throws a readable error if the engine would refuse to rotate this binding: malformed,
+   * unknown provider, AWS account not allow-listed, probe URL not allowed, bad durations.
+   * Makes no network call (for validating catalog bindings as they are synced).
+   */
+  checkTarget(binding: CredentialBinding): void {
+    this.#validate(binding);
+    this.#deps.providerFor(binding.provider);
+    this.#deps.secrets.resolve(binding.secret);
+    if (binding.probe) {
+      assertProbeAllowed(
+        binding.probe,
+        this.#deps.settings.allowedProbeUrlPrefixes,
+      );
+    }
+  }
+
+  /**
+   * What the engine has stored about a binding (adoption, drift as last checked, rotations,
+   * pending deletions), without calling AWS or Apigee; undefined for an unknown binding.
+   */
+  async storedStatus(bindingId: string): Promise<CredentialStatus | undefined> {
+    if (!(await this.#store.getBinding(bindingId))) return undefined;
+    return this.#status(bindingId);
+  }
+
+  /** Deletes old keys whose grace period is over. */
+  async runDueDeletions(): Promise<DeletionSummary> {
+    return runDueDeletions(this.#deps, this.#instanceId);
+  }
+
+  /**
+   * Adopts a binding: finds the key of AWSCURRENT in the Apigee app and records its issue time
+   * as the credential's birth. Reports drift without repairing anything. With `force`, a key
+   * that was replaced outside the plugin is accepted as the new current one.
+   */
+  async adopt(
+    binding: string | CredentialBinding,
+    options?: { force?: boolean },
+  ): Promise<CredentialStatus> {
+    const stored = await this.#loadOrSync(binding);
+    return this.#check(stored, { adopt: true, force: options?.force ?? false });
+  }
+
+  /** Live status of a binding: drift, age, rotations and pending deletions; changes nothing outside. */
+  async inspect(
+    binding: string | CredentialBinding,
+  ): Promise<CredentialStatus> {
+    const stored = await this.#loadOrSync(binding);
+    return this.#check(stored, { adopt: false, force: false });
+  }
+
+  async getRotation(id: string): Promise<RotationRecord | undefined> {
+    return this.#store.getRotation(id);
+  }
+
+  async listRotations(
+    bindingId: string,
+    limit = 20,
+  ): Promise<RotationRecord[]> {
+    return this.#store.listRotations(bindingId, limit);
+  }
+
+  /** Waits for rotations started by this instance (for shutdown and tests). */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) {
+      await Promise.allSettled([...this.#running]);
+    }
+  }
+
+  async #check(
+    stored: StoredBinding,
+    options: { adopt: boolean; force: boolean },
+  ): Promise<CredentialStatus> {
+    const { binding } = stored;
+    const now = this.#deps.clock.now();
+    const activeRotation = await this.#store.getActiveRotation(binding.id);
+    const inspection = await inspectCredential(
+      this.#deps,
+      stored,
+      activeRotation,
+    );
+    let problems: DriftProblem[] = inspection.problems;
+
+    if (options.adopt && !activeRotation && inspection.currentKey) {
+      const replaced = problems.some(p => p.code === 'replaced-outside-plugin');
+      if (!stored.adoptedAt || (replaced && options.force)) {
+        await this.#store.recordAdoption(
+          binding.id,
+          {
+            currentKeyFingerprint: inspection.currentKeyFingerprint!,
+            bornAt: inspection.currentKey.issuedAt,
+          },
+          now,
+        );
+        problems = problems.filter(p => p.code !== 'replaced-outside-plugin');
+        this.#deps.logger.info(
+          `Adopted credential ${binding.id}: key ${
+            inspection.currentKeyFingerprint
+          } issued ${
+            inspection.currentKey.issuedAt?.toISOString() ??
+            'at an unknown time'
+          }`,
+        );
+      }
+    }
+    const before = JSON.stringify(stored.drift ?? []);
+    await this.#store.recordDrift(binding.id, problems, now);
+    if (problems.length > 0 && JSON.stringify(problems) !== before) {
+      this.#deps.logger.warn(
+        `Credential ${binding.id} has drifted: ${problems
+          .map(p => p.message)
+          .join('; ')}`,
+      );
+      this.#deps.emit({
+        type: 'drift.detected',
+        bindingId: binding.id,
+        problems,
+      });
+    }
+    return this.#status(binding.id, activeRotation);
+  }
+
+  async #status(
+    bindingId: string,
+    activeRotation?: RotationRecord,
+  ): Promise<CredentialStatus> {
+    const stored = (await this.#store.getBinding(bindingId))!;
+    const [lastRotation] = await this.#store.listRotations(bindingId, 1);
+    const maxAgeMs =
+      stored.binding.maxAge !== undefined
+        ? durationToMs(stored.binding.maxAge, `maxAge of ${bindingId}`)
+        : this.#deps.settings.maxAgeMs;
+    return {
+      binding: stored.binding,
+      adopted: Boolean(stored.adoptedAt),
+      currentKeyFingerprint: stored.currentKeyFingerprint,
+      bornAt: stored.bornAt,
+      rotationDueAt: stored.bornAt
+        ? new Date(stored.bornAt.getTime() + maxAgeMs)
+        : undefined,
+      drift: stored.drift ?? [],
+      checkedAt: stored.checkedAt,
+      activeRotation:
+        activeRotation ?? (await this.#store.getActiveRotation(bindingId)),
+      lastRotation,
+      pendingDeletions: await this.#store.listPendingDeletions(bindingId),
+    };
+  }
+
+  async #loadOrSync(
+    binding: string | CredentialBinding,
+  ): Promise<StoredBinding> {
+    if (typeof binding !== 'string') await this.syncBindings([binding]);
+    const id = typeof binding === 'string' ? binding : binding.id;
+    const stored = await this.#store.getBinding(id);
+    if (!stored) throw new NotFoundError(`No credential binding with id ${id}`);
+    return stored;
+  }
+
+  /** Shape checks only; whether the account is allowed is decided when rotating. */
+  #validate(binding: CredentialBinding): void {
+    if (
+      !binding.id ||
+      !binding.provider ||
+      !binding.developer ||
+      !binding.app
+    ) {
+      throw new InputError(
+        `Binding ${
+          binding.id || '(no id)'
+        } needs an id, a provider, a developer and an app`,
+      );
+    }
+    resolveSecretReference(binding.secret);
+    if (binding.gracePeriod !== undefined) {
+      durationToMs(binding.gracePeriod, `gracePeriod of ${binding.id}`);
+    }
+    if (binding.maxAge !== undefined)
+      durationToMs(binding.maxAge, `maxAge of ${binding.id}`);
+  }
+
+  #runWorker(
+    stored: StoredBinding,
+    lease: Lease,
+    rotation: RotationRecord,
+  ): Promise<RotationRecord> {
+    const run = (async () => {
+      try {
+        return await new RotationWorker(
+          this.#deps,
+          stored,
+          lease,
+          rotation,
+        ).run();
+      } finally {
+        await this.#store
+          .releaseLease(lease)
+          .catch(error =>
+            this.#deps.logger.warn(
+              `Could not release the lease on ${lease.bindingId}: ${
+                (error as Error).message
+              }`,
+            ),
+          );
+      }
+    })();
+    this.#running.add(run);
+    run.then(
+      () => this.#running.delete(run),
+      error => {
+        this.#running.delete(run);
+        this.#deps.logger.error(
+          `Rotation ${rotation.id} of ${
+            stored.binding.id
+          } stopped on an unexpected error: ${(error as Error).message}`,
+        );
+      },
+    );
+    return run;
+  }
+}

@@ -1,0 +1,195 @@
+import {
+  Lease,
+  LeaseLostError,
+  StoredBinding,
+} from '../database/RotationStore';
+import { EngineDependencies, StepContext } from './context';
+import { ROLLBACK_PENDING, failureCode, withoutRollbackNote } from './failures';
+import { associateStep } from './phases/associate';
+import { createStep } from './phases/create';
+import { finishStep } from './phases/finish';
+import { importStep } from './phases/import';
+import { promoteStep } from './phases/promote';
+import { rollbackStep } from './phases/rollback';
+import { testStep } from './phases/test';
+import { SecretScrubber } from './scrub';
+import { RotationRecord, TERMINAL_PHASES } from './types';
+
+/** Keeps a lease alive while a worker runs, and notices when it is lost. */
+class LeaseKeeper {
+  #timer?: NodeJS.Timeout;
+  #lost = false;
+
+  constructor(
+    private readonly deps: EngineDependencies,
+    private readonly lease: Lease,
+  ) {}
+
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  start(): void {
+    const every = Math.max(
+      200,
+      Math.floor(this.deps.settings.leaseDurationMs / 3),
+    );
+    this.#timer = setInterval(() => {
+      this.deps.store.renewLease(this.lease, this.deps.clock.now()).then(
+        renewed => {
+          if (!renewed) this.#lost = true;
+        },
+        error => {
+          this.deps.logger.warn(
+            `Could not renew the lease on ${this.lease.bindingId}: ${
+              (error as Error).message
+            }`,
+          );
+        },
+      );
+    }, every);
+    this.#timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}
+
+/**
+ * Drives one rotation, holding its binding's lease, from its persisted phase to the end.
+ * Each step does its (idempotent) external work and then stores the next phase, so a crash
+ * anywhere resumes at the last stored phase. A failure before promotion rolls back.
+ */
+export class RotationWorker {
+  readonly #ctx: StepContext;
+  readonly #keeper: LeaseKeeper;
+
+  constructor(
+    private readonly deps: EngineDependencies,
+    stored: StoredBinding,
+    private readonly lease: Lease,
+    rotation: RotationRecord,
+  ) {
+    this.#ctx = new StepContext(deps, stored, lease, rotation);
+    this.#keeper = new LeaseKeeper(deps, lease);
+  }
+
+  /** Runs to a terminal phase, or stops early when the lease is lost or rollback must wait. */
+  async run(): Promise<RotationRecord> {
+    const ctx = this.#ctx;
+    this.#keeper.start();
+    try {
+      while (!TERMINAL_PHASES.has(ctx.rotation.phase)) {
+        if (this.#keeper.lost) {
+          throw new LeaseLostError(
+            `The lease on ${this.lease.bindingId} was lost`,
+          );
+        }
+        // Key material is held only for the step that needs it.
+        ctx.scrubber = new SecretScrubber();
+        try {
+          await this.#step();
+        } catch (error) {
+          if (error instanceof LeaseLostError) throw error;
+          const message = ctx.scrubber.describe(error);
+          // Decide on the last stored phase: a step may have stored its phase before failing.
+          const phase = ctx.rotation.phase;
+          if (TERMINAL_PHASES.has(phase)) {
+            ctx.logger.warn(
+              `Rotation ${ctx.rotation.id} is ${phase}, but a later hook failed: ${message}`,
+            );
+            continue;
+          }
+          if (phase === 'promoted' || phase === 'rolling_back') {
+            // Past the point of no return, or already undoing: record and leave it for resume().
+            ctx.logger.error(
+              `Rotation ${ctx.rotation.id} could not ${
+                phase === 'promoted' ? 'be finished' : 'be rolled back'
+              } yet; it will be retried: ${message}`,
+            );
+            const recorded =
+              phase === 'rolling_back'
+                ? `${
+                    withoutRollbackNote(ctx.rotation.error) ?? ''
+                  }${ROLLBACK_PENDING}${message}]`
+                : message;
+            await ctx.advance(phase, { error: recorded });
+            return ctx.rotation;
+          }
+          const code = failureCode(error);
+          ctx.logger.warn(
+            `Rotation ${ctx.rotation.id} failed in phase ${phase} (${code}); rolling back: ${message}`,
+          );
+          await ctx.advance('rolling_back', {
+            failedPhase: phase,
+            errorCode: code,
+            error: message,
+          });
+        }
+      }
+      this.#report();
+      return ctx.rotation;
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        ctx.logger.warn(
+          `Rotation ${ctx.rotation.id} stopped: ${error.message}`,
+        );
+        return (
+          (await this.deps.store.getRotation(ctx.rotation.id)) ?? ctx.rotation
+        );
+      }
+      throw error;
+    } finally {
+      this.#keeper.stop();
+    }
+  }
+
+  async #step(): Promise<void> {
+    const ctx = this.#ctx;
+    switch (ctx.rotation.phase) {
+      case 'started':
+        return createStep(ctx);
+      case 'created':
+        return importStep(ctx);
+      case 'imported':
+        return associateStep(ctx);
+      case 'associated':
+        return testStep(ctx);
+      case 'tested':
+        return promoteStep(ctx);
+      case 'promoted':
+        return finishStep(ctx);
+      case 'rolling_back':
+        await rollbackStep(ctx);
+        return undefined;
+      default:
+        throw new Error(`Unknown rotation phase ${ctx.rotation.phase}`);
+    }
+  }
+
+  #report(): void {
+    const { rotation, binding } = this.#ctx;
+    if (rotation.phase === 'completed') {
+      this.deps.emit({
+        type: 'rotation.completed',
+        bindingId: binding.id,
+        rotationId: rotation.id,
+        oldKeyFingerprint: rotation.oldKeyFingerprint,
+        newKeyFingerprint: rotation.newKeyFingerprint,
+      });
+    } else if (rotation.phase === 'failed') {
+      this.#ctx.logger.warn(
+        `Rotation ${rotation.id} of ${binding.id} was rolled back; AWSCURRENT was not changed: ${rotation.error}`,
+      );
+      this.deps.emit({
+        type: 'rotation.failed',
+        bindingId: binding.id,
+        rotationId: rotation.id,
+        failedPhase: rotation.failedPhase,
+        errorCode: rotation.errorCode ?? 'internal',
+        error: rotation.error ?? 'unknown error',
+      });
+    }
+  }
+}

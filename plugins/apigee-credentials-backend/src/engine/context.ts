@@ -1,0 +1,204 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ApiKeyDetails,
+  DeveloperAppDetails,
+  DeveloperAppRef,
+  KeyProvider,
+  fingerprint,
+} from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import {
+  Lease,
+  RotationPatch,
+  RotationStore,
+  StoredBinding,
+} from '../database/RotationStore';
+import { SecretStore } from '../secrets/SecretStore';
+import {
+  CredentialFields,
+  DEFAULT_CREDENTIAL_FIELDS,
+  SecretCredential,
+  readSecretCredential,
+} from '../secrets/secretValue';
+import { Clock } from './clock';
+import { RotationFailure } from './failures';
+import { RetryRunner } from './retry';
+import { SecretScrubber } from './scrub';
+import { EngineSettings } from './settings';
+import {
+  CredentialBinding,
+  RotationEvent,
+  RotationPhase,
+  RotationRecord,
+} from './types';
+
+/** Test and diagnostics hooks; a checkpoint is reached after each side effect and each write. */
+export interface EngineHooks {
+  /**
+   * Called with `<phase>:effect` once a step's external changes are made but before the
+   * phase is stored, and with `<phase>:persisted` right after it is stored.
+   */
+  checkpoint?(name: string, rotation: RotationRecord): Promise<void> | void;
+}
+
+/** Everything the engine's parts share. */
+export interface EngineDependencies {
+  store: RotationStore;
+  secrets: SecretStore;
+  providerFor(name: string): KeyProvider;
+  settings: EngineSettings;
+  logger: LoggerService;
+  clock: Clock;
+  retry: RetryRunner;
+  hooks?: EngineHooks;
+  emit(event: RotationEvent): void;
+}
+
+/** The state one step of one rotation works with. */
+export class StepContext {
+  readonly binding: CredentialBinding;
+  readonly appRef: DeveloperAppRef;
+  readonly fields: CredentialFields;
+  readonly provider: KeyProvider;
+  /** Key material held by the current step, for scrubbing; renewed at each step. */
+  scrubber = new SecretScrubber();
+  readonly logger: LoggerService;
+
+  constructor(
+    readonly deps: EngineDependencies,
+    readonly stored: StoredBinding,
+    readonly lease: Lease,
+    public rotation: RotationRecord,
+  ) {
+    this.binding = stored.binding;
+    this.appRef = { developer: this.binding.developer, app: this.binding.app };
+    this.fields = {
+      key: this.binding.fields?.key ?? DEFAULT_CREDENTIAL_FIELDS.key,
+      secret: this.binding.fields?.secret ?? DEFAULT_CREDENTIAL_FIELDS.secret,
+    };
+    this.provider = deps.providerFor(this.binding.provider);
+    this.logger = deps.logger.child({
+      bindingId: this.binding.id,
+      rotationId: rotation.id,
+    });
+  }
+
+  get now(): Date {
+    return this.deps.clock.now();
+  }
+
+  /** Runs a call with bounded retries of transient failures. */
+  retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.deps.retry.run(operation, fn, error =>
+      this.scrubber.describe(error),
+    );
+  }
+
+  async checkpoint(name: string): Promise<void> {
+    await this.deps.hooks?.checkpoint?.(name, this.rotation);
+  }
+
+  /** Stores the move to `to` (fenced by the lease) and reports it. */
+  async advance(
+    to: RotationPhase,
+    patch: RotationPatch = {},
+  ): Promise<RotationRecord> {
+    await this.checkpoint(`${to}:effect`);
+    const from = this.rotation.phase;
+    this.rotation = await this.deps.store.transition(
+      this.lease,
+      this.rotation.id,
+      from,
+      to,
+      patch,
+      this.now,
+    );
+    if (from !== to) {
+      this.logger.info(
+        `Rotation ${this.rotation.id} of ${this.binding.id}: ${from} → ${to}`,
+      );
+      this.deps.emit({
+        type: 'rotation.phase',
+        bindingId: this.binding.id,
+        rotationId: this.rotation.id,
+        phase: to,
+      });
+    }
+    await this.checkpoint(`${to}:persisted`);
+    return this.rotation;
+  }
+
+  /** The credential in AWSCURRENT; the values are remembered for scrubbing. */
+  async readCurrent(): Promise<SecretCredential & { versionId: string }> {
+    const current = await this.retry('read AWSCURRENT', () =>
+      this.deps.secrets.getVersion(this.binding.secret, {
+        stage: 'AWSCURRENT',
+      }),
+    );
+    if (!current) {
+      throw new RotationFailure('drift', 'The secret has no AWSCURRENT value');
+    }
+    const credential = readSecretCredential(current.secretString, this.fields);
+    this.scrubber.add(credential.consumerKey, credential.consumerSecret);
+    return { ...credential, versionId: current.versionId };
+  }
+
+  /** The credential in this rotation's own version (AWSPENDING), or undefined. */
+  async readPending(): Promise<
+    (SecretCredential & { stages: string[] }) | undefined
+  > {
+    const pending = await this.retry('read the pending version', () =>
+      this.deps.secrets.getVersion(this.binding.secret, {
+        versionId: this.rotation.id,
+      }),
+    );
+    if (!pending) return undefined;
+    const credential = readSecretCredential(pending.secretString, this.fields);
+    this.scrubber.add(credential.consumerKey, credential.consumerSecret);
+    return { ...credential, stages: pending.stages };
+  }
+
+  /** Like {@link StepContext.readPending}, but the version must exist. */
+  async requirePending(): Promise<SecretCredential> {
+    const pending = await this.readPending();
+    if (!pending) {
+      throw new RotationFailure(
+        'internal',
+        `The pending secret version ${this.rotation.id} has disappeared`,
+      );
+    }
+    return pending;
+  }
+
+  async getApp(): Promise<DeveloperAppDetails> {
+    return this.retry('read the Apigee app', () =>
+      this.provider.getApp(this.appRef),
+    );
+  }
+
+  /** Staging labels by version id. */
+  async describeStages(): Promise<Record<string, string[]>> {
+    return this.retry('describe the secret', () =>
+      this.deps.secrets.describeStages(this.binding.secret),
+    );
+  }
+}
+
+/** The key of an app whose consumer key has the given fingerprint. */
+export function findKeyByFingerprint(
+  app: DeveloperAppDetails,
+  keyFingerprint: string | undefined,
+): ApiKeyDetails | undefined {
+  if (!keyFingerprint) return undefined;
+  return app.keys.find(k => fingerprint(k.consumerKey) === keyFingerprint);
+}
+
+/** Products a key is approved for: what a new key must get for parity (DESIGN.md §3 set). */
+export function approvedProducts(key: ApiKeyDetails): string[] {
+  return [
+    ...new Set(
+      key.apiProducts
+        .filter(p => p.status === 'approved')
+        .map(p => p.apiProduct),
+    ),
+  ].sort();
+}

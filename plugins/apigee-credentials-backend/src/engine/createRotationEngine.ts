@@ -1,0 +1,118 @@
+import { DatabaseService, LoggerService } from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import {
+  AwsCredentialsManager,
+  DefaultAwsCredentialsManager,
+} from '@backstage/integration-aws-node';
+import { KeyProvider } from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import { Duration } from 'luxon';
+import { DatabaseRotationStore } from '../database/DatabaseRotationStore';
+import { ProviderRegistry } from '../providers/ProviderRegistry';
+import { AwsSecretStore, SecretStore } from '../secrets/SecretStore';
+import { Clock, systemClock } from './clock';
+import { EngineHooks } from './context';
+import { RotationEngine } from './RotationEngine';
+import { RetryRunner } from './retry';
+import { describeError } from './scrub';
+import { EngineSettings, readEngineSettings } from './settings';
+import { RotationEvent } from './types';
+
+/** What {@link createRotationEngine} builds the engine from. */
+export interface RotationEngineOptions {
+  /** Root config: `apigeeCredentials.*` and the standard `aws.*` integration config. */
+  config: Config;
+  database: DatabaseService;
+  logger: LoggerService;
+  /** Providers added by backend modules through the extension point. */
+  keyProviders?: KeyProvider[];
+  /** AWS credentials; `DefaultAwsCredentialsManager.fromConfig(config)` by default. */
+  awsCredentialsManager?: AwsCredentialsManager;
+  /** Replaces the Secrets Manager store (tests). */
+  secretStore?: SecretStore;
+  /** Overrides settings read from config (tests). */
+  settings?: Partial<EngineSettings>;
+  clock?: Clock;
+  hooks?: EngineHooks;
+  /** Receives every engine event (audit, notifications); must not throw. */
+  onEvent?: (event: RotationEvent) => void;
+  /** Identifies this engine as a lease holder; random by default. */
+  instanceId?: string;
+}
+
+/** Reads `apigeeCredentials.aws`: the account allow-list and an optional endpoint override. */
+export function createSecretStore(
+  config: Config,
+  credentialsManager: AwsCredentialsManager,
+): AwsSecretStore {
+  const aws = config.getOptionalConfig('apigeeCredentials.aws');
+  return new AwsSecretStore({
+    credentialsManager,
+    allowedAccountIds: aws?.getOptionalStringArray('allowedAccountIds') ?? [],
+    endpoint: aws?.getOptionalString('endpoint'),
+    requestTimeoutMs: aws?.has('requestTimeout')
+      ? Duration.fromObject(
+          readDurationFromConfig(aws, { key: 'requestTimeout' }),
+        ).toMillis()
+      : undefined,
+  });
+}
+
+/**
+ * Builds the rotation engine: applies the database migrations (unless skipped), builds the
+ * configured Apigee providers plus the module-added ones, and the Secrets Manager store.
+ */
+export async function createRotationEngine(
+  options: RotationEngineOptions,
+): Promise<RotationEngine> {
+  const { config, logger } = options;
+  const settings: EngineSettings = {
+    ...readEngineSettings(config),
+    ...options.settings,
+  };
+  const clock = options.clock ?? systemClock;
+  const store = await DatabaseRotationStore.create({
+    database: options.database,
+    leaseDurationMs: settings.leaseDurationMs,
+  });
+  const providers = ProviderRegistry.fromConfig(config, options.keyProviders);
+  const secrets =
+    options.secretStore ??
+    createSecretStore(
+      config,
+      options.awsCredentialsManager ??
+        DefaultAwsCredentialsManager.fromConfig(config),
+    );
+  const retry = new RetryRunner(
+    settings.retry,
+    () => clock.now().getTime(),
+    ({ operation, attempt, delayMs, error }) => {
+      logger.debug(
+        `Retrying "${operation}" (attempt ${
+          attempt + 1
+        }) in ${delayMs} ms after: ${describeError(error)}`,
+      );
+    },
+  );
+  return new RotationEngine(
+    {
+      store,
+      secrets,
+      providerFor: name => providers.get(name),
+      settings,
+      logger,
+      clock,
+      retry,
+      hooks: options.hooks,
+      emit: event => {
+        try {
+          options.onEvent?.(event);
+        } catch (error) {
+          logger.warn(
+            `A rotation event listener failed: ${describeError(error)}`,
+          );
+        }
+      },
+    },
+    { instanceId: options.instanceId },
+  );
+}

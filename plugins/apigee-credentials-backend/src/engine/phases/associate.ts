@@ -1,0 +1,79 @@
+import {
+  StepContext,
+  approvedProducts,
+  findKeyByFingerprint,
+} from '../context';
+import { RotationFailure } from '../failures';
+
+/**
+ * `imported → associated` (DESIGN.md §3 step 3, second half): gives the new key exactly the
+ * API products the current key is approved for (Apigee adds none on import, ref D),
+ * approves manual-approval associations, and approves the key itself if needed.
+ */
+export async function associateStep(ctx: StepContext): Promise<void> {
+  const pending = await ctx.requirePending();
+  let app = await ctx.getApp();
+  const currentKey = findKeyByFingerprint(app, ctx.rotation.oldKeyFingerprint);
+  if (!currentKey) {
+    throw new RotationFailure(
+      'drift',
+      `The current key ${ctx.rotation.oldKeyFingerprint} is no longer in app ${app.app}; its products cannot be copied`,
+    );
+  }
+  const expected = approvedProducts(currentKey);
+  if (expected.length === 0) {
+    throw new RotationFailure(
+      'parity',
+      `The current key ${ctx.rotation.oldKeyFingerprint} is approved for no API product; there is nothing to copy`,
+    );
+  }
+  const ignored = currentKey.apiProducts.filter(p => p.status !== 'approved');
+  if (ignored.length > 0) {
+    ctx.logger.info(
+      `Not copying ${ignored
+        .map(p => `${p.apiProduct} (${p.status})`)
+        .join(', ')}: the current key is not approved for them`,
+    );
+  }
+
+  const newKey = app.keys.find(k => k.consumerKey === pending.consumerKey);
+  if (!newKey) {
+    throw new RotationFailure(
+      'internal',
+      `The imported key ${ctx.rotation.newKeyFingerprint} is missing from app ${app.app}`,
+    );
+  }
+  const missing = expected.filter(
+    p => !newKey.apiProducts.some(a => a.apiProduct === p),
+  );
+  if (missing.length > 0) {
+    await ctx.retry('associate API products', () =>
+      ctx.provider.addApiProducts(ctx.appRef, pending.consumerKey, missing),
+    );
+    app = await ctx.getApp();
+  }
+
+  const updated = app.keys.find(k => k.consumerKey === pending.consumerKey);
+  for (const product of expected) {
+    const association = updated?.apiProducts.find(
+      a => a.apiProduct === product,
+    );
+    if (association && association.status === 'pending') {
+      // A manual-approval product: the current key holds an approved association, so the
+      // new key may have one too.
+      await ctx.retry(`approve API product ${product}`, () =>
+        ctx.provider.approveApiProduct(
+          ctx.appRef,
+          pending.consumerKey,
+          product,
+        ),
+      );
+    }
+  }
+  if (updated && updated.status !== 'approved') {
+    await ctx.retry('approve the key', () =>
+      ctx.provider.approveKey(ctx.appRef, pending.consumerKey),
+    );
+  }
+  await ctx.advance('associated', { associatedAt: ctx.now });
+}

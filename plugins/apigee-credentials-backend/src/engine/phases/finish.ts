@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { durationToMs } from '../durations';
+import { StepContext } from '../context';
+import { versionWithStage } from './promote';
+
+/**
+ * `promoted → completed` (DESIGN.md §3 steps 5-6): removes AWSPENDING from the new version
+ * (ref C.6: a dangling AWSPENDING blocks later rotations), then in one transaction records the
+ * new key as the binding's current one and schedules the old key's deletion for the end of
+ * the grace period, counted from the promotion.
+ */
+export async function finishStep(ctx: StepContext): Promise<void> {
+  const token = ctx.rotation.id;
+  const stages = await ctx.describeStages();
+  if (stages[token]?.includes('AWSPENDING')) {
+    try {
+      await ctx.retry('remove AWSPENDING', () =>
+        ctx.deps.secrets.updateStage(ctx.binding.secret, 'AWSPENDING', {
+          removeFromVersionId: token,
+        }),
+      );
+    } catch (error) {
+      const after = await ctx.describeStages();
+      if (after[token]?.includes('AWSPENDING')) throw error;
+    }
+  }
+  if (versionWithStage(stages, 'AWSCURRENT') !== token) {
+    ctx.logger.warn(
+      `AWSCURRENT is no longer on version ${token} after the promotion; it was changed elsewhere`,
+    );
+  }
+
+  const promotedAt = ctx.rotation.promotedAt ?? ctx.now;
+  const gracePeriodMs =
+    ctx.binding.gracePeriod !== undefined
+      ? durationToMs(
+          ctx.binding.gracePeriod,
+          `gracePeriod of ${ctx.binding.id}`,
+        )
+      : ctx.deps.settings.gracePeriodMs;
+  const oldKey = ctx.rotation.oldKeyFingerprint;
+  const newKey = ctx.rotation.newKeyFingerprint!;
+  await ctx.checkpoint('completed:effect');
+  ctx.rotation = await ctx.deps.store.complete(
+    ctx.lease,
+    ctx.rotation.id,
+    {
+      newKeyFingerprint: newKey,
+      bornAt: ctx.rotation.newKeyIssuedAt ?? promotedAt,
+      deletion:
+        oldKey && oldKey !== newKey
+          ? {
+              id: randomUUID(),
+              keyFingerprint: oldKey,
+              dueAt: new Date(promotedAt.getTime() + gracePeriodMs),
+            }
+          : undefined,
+    },
+    ctx.now,
+  );
+  ctx.logger.info(
+    `Rotation ${token} of ${
+      ctx.binding.id
+    } completed: ${oldKey} → ${newKey}; the old key is deleted after ${new Date(
+      promotedAt.getTime() + gracePeriodMs,
+    ).toISOString()}`,
+  );
+  ctx.deps.emit({
+    type: 'rotation.phase',
+    bindingId: ctx.binding.id,
+    rotationId: token,
+    phase: 'completed',
+  });
+  await ctx.checkpoint('completed:persisted');
+}

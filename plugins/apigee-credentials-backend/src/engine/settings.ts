@@ -1,0 +1,128 @@
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { Duration } from 'luxon';
+import { DEFAULT_KEY_LENGTH, DEFAULT_SECRET_LENGTH } from './keyGeneration';
+import { DEFAULT_RETRY_SETTINGS, RetrySettings } from './retry';
+
+/** Tunables of the rotation engine (config `apigeeCredentials.rotation`). */
+export interface EngineSettings {
+  /** How long an old key keeps working after a rotation, unless the binding says otherwise. */
+  gracePeriodMs: number;
+  /** Age at which a scheduled run rotates a credential, unless the binding says otherwise. */
+  maxAgeMs: number;
+  /** How long a worker's lease lasts without renewal; a dead worker's lease expires after it. */
+  leaseDurationMs: number;
+  /**
+   * Apigee's key cache (ref B.4: 180 s). Without a probe, the test step waits this long after
+   * the new key got its products before the key may be promoted.
+   */
+  keyPropagationDelayMs: number;
+  /** How long the test step keeps checking a new key (and probing it) before giving up. */
+  testTimeoutMs: number;
+  /** Pause between two probe attempts. */
+  testIntervalMs: number;
+  /** Per-request timeout of probe calls. */
+  probeRequestTimeoutMs: number;
+  /**
+   * URL prefixes a binding's probe may call: `rotation.allowedProbeUrlPrefixes` plus the base
+   * URLs of `apigeeCredentials.probeHosts`. A probe sends a freshly issued key, and bindings
+   * come from catalog annotations, so any other URL is refused (an empty list refuses all).
+   */
+  allowedProbeUrlPrefixes: string[];
+  keyLength: number;
+  secretLength: number;
+  retry: RetrySettings;
+  /** How many due key deletions one `runDueDeletions` call handles. */
+  deletionBatchSize: number;
+}
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  gracePeriodMs: 24 * 3600_000,
+  maxAgeMs: 90 * 24 * 3600_000,
+  leaseDurationMs: 60_000,
+  keyPropagationDelayMs: 180_000,
+  testTimeoutMs: 210_000,
+  testIntervalMs: 5_000,
+  probeRequestTimeoutMs: 10_000,
+  allowedProbeUrlPrefixes: [],
+  keyLength: DEFAULT_KEY_LENGTH,
+  secretLength: DEFAULT_SECRET_LENGTH,
+  retry: DEFAULT_RETRY_SETTINGS,
+  deletionBatchSize: 50,
+};
+
+function readMs(
+  config: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  if (!config?.has(key)) return fallback;
+  return Duration.fromObject(
+    readDurationFromConfig(config, { key }),
+  ).toMillis();
+}
+
+function readLength(
+  config: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = config?.getOptionalNumber(key) ?? fallback;
+  if (!Number.isInteger(value) || value < 16 || value > 255) {
+    throw new InputError(
+      `apigeeCredentials.rotation.${key} must be an integer in 16..255`,
+    );
+  }
+  return value;
+}
+
+/** Reads `apigeeCredentials.rotation`, with the defaults above. */
+export function readEngineSettings(root: Config): EngineSettings {
+  const config = root.getOptionalConfig('apigeeCredentials.rotation');
+  const retryConfig = config?.getOptionalConfig('retry');
+  const d = DEFAULT_ENGINE_SETTINGS;
+  const settings: EngineSettings = {
+    gracePeriodMs: readMs(config, 'gracePeriod', d.gracePeriodMs),
+    maxAgeMs: readMs(config, 'maxAge', d.maxAgeMs),
+    leaseDurationMs: readMs(config, 'leaseDuration', d.leaseDurationMs),
+    keyPropagationDelayMs: readMs(
+      config,
+      'keyPropagationDelay',
+      d.keyPropagationDelayMs,
+    ),
+    testTimeoutMs: readMs(config, 'testTimeout', d.testTimeoutMs),
+    testIntervalMs: readMs(config, 'testInterval', d.testIntervalMs),
+    probeRequestTimeoutMs: readMs(
+      config,
+      'probeRequestTimeout',
+      d.probeRequestTimeoutMs,
+    ),
+    // Configured probe hosts are trusted gateways too.
+    allowedProbeUrlPrefixes: [
+      ...(config?.getOptionalStringArray('allowedProbeUrlPrefixes') ??
+        d.allowedProbeUrlPrefixes),
+      ...(
+        root.getOptionalConfigArray('apigeeCredentials.probeHosts') ?? []
+      ).map(host => host.getString('baseUrl')),
+    ],
+    keyLength: readLength(config, 'keyLength', d.keyLength),
+    secretLength: readLength(config, 'secretLength', d.secretLength),
+    retry: {
+      maxDurationMs: readMs(retryConfig, 'maxDuration', d.retry.maxDurationMs),
+      initialDelayMs: readMs(
+        retryConfig,
+        'initialDelay',
+        d.retry.initialDelayMs,
+      ),
+      maxDelayMs: readMs(retryConfig, 'maxDelay', d.retry.maxDelayMs),
+    },
+    deletionBatchSize:
+      config?.getOptionalNumber('deletionBatchSize') ?? d.deletionBatchSize,
+  };
+  if (settings.leaseDurationMs < 1000) {
+    throw new InputError(
+      'apigeeCredentials.rotation.leaseDuration must be at least 1 second',
+    );
+  }
+  return settings;
+}

@@ -1,0 +1,368 @@
+import { ConfigReader, JsonObject } from '@backstage/config';
+import {
+  KeyProviderError,
+  fingerprint,
+} from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import {
+  EDGE_MFA_USER,
+  TestWorld,
+  X_STATIC_TOKEN,
+  material,
+} from '../../__testUtils__/world';
+import { ApigeeKeyProvider } from './ApigeeKeyProvider';
+import { EdgeOAuthAuthenticator } from './auth';
+import { ApigeeProviderConfig, readApigeeProviderConfigs } from './config';
+
+jest.setTimeout(30_000);
+
+const world = new TestWorld([
+  { name: 'edge-basic', flavor: 'edge' },
+  { name: 'edge-o', flavor: 'edge' },
+  { name: 'edge-oauth', flavor: 'edge' },
+  { name: 'edge-limit', flavor: 'edge-tight', extraKeys: [{}, {}] },
+  { name: 'x-sa', flavor: 'x' },
+  { name: 'x-token', flavor: 'x' },
+]);
+
+beforeAll(async () => {
+  await world.start();
+});
+afterAll(async () => {
+  await world.stop();
+});
+afterEach(() => {
+  world.sandbox.faults.clearRules();
+  jest.restoreAllMocks();
+});
+
+/** The providers of the test config, plus variants; read through the real config reader. */
+function provider(
+  name: string,
+  patch: Partial<ApigeeProviderConfig> = {},
+): ApigeeKeyProvider {
+  const configs = readApigeeProviderConfigs(world.config());
+  const base = configs.find(c => c.name === name)!;
+  return new ApigeeKeyProvider({ ...base, ...patch });
+}
+
+const ref = (name: string) => ({
+  developer: world.scenario(name).developer,
+  app: world.scenario(name).app,
+});
+
+/** The full key-provider lifecycle the engine relies on, against one dialect and auth. */
+async function exerciseLifecycle(p: ApigeeKeyProvider, name: string) {
+  const app = ref(name);
+  const details = await p.getApp(app);
+  expect(details).toMatchObject({
+    app: app.app,
+    status: 'approved',
+    developerStatus: 'active',
+  });
+  expect(details.keys).toEqual([
+    expect.objectContaining({
+      consumerKey: world.scenario(name).initialKey,
+      status: 'approved',
+      apiProducts: [{ apiProduct: 'orders-api', status: 'approved' }],
+      expiresAt: undefined,
+    }),
+  ]);
+  expect(details.keys[0].issuedAt).toBeInstanceOf(Date);
+
+  const key = { consumerKey: material('k_'), consumerSecret: material('s_') };
+  await p.importKey(app, key);
+  await p.importKey(app, key); // a retry after a lost answer is fine (ref A.5 409 handled)
+  let imported = (await p.getApp(app)).keys.find(
+    k => k.consumerKey === key.consumerKey,
+  )!;
+  expect(imported.apiProducts).toEqual([]); // ref D: no products on import
+
+  await p.addApiProducts(app, key.consumerKey, ['orders-api', 'admin-api']);
+  await p.addApiProducts(app, key.consumerKey, ['orders-api']); // merged, idempotent
+  imported = (await p.getApp(app)).keys.find(
+    k => k.consumerKey === key.consumerKey,
+  )!;
+  expect(imported.apiProducts).toEqual([
+    { apiProduct: 'orders-api', status: 'approved' },
+    { apiProduct: 'admin-api', status: 'pending' }, // manual-approval product
+  ]);
+  await p.approveApiProduct(app, key.consumerKey, 'admin-api');
+  await p.approveKey(app, key.consumerKey);
+  imported = (await p.getApp(app)).keys.find(
+    k => k.consumerKey === key.consumerKey,
+  )!;
+  expect(imported).toMatchObject({
+    status: 'approved',
+    apiProducts: [
+      { apiProduct: 'orders-api', status: 'approved' },
+      { apiProduct: 'admin-api', status: 'approved' },
+    ],
+  });
+
+  await p.deleteKey(app, key.consumerKey);
+  await p.deleteKey(app, key.consumerKey); // already gone: fine
+  expect((await p.getApp(app)).keys.map(k => k.consumerKey)).toEqual([
+    world.scenario(name).initialKey,
+  ]);
+}
+
+describe('ApigeeKeyProvider against the sandbox', () => {
+  it('Edge with Basic auth on /v1/organizations (ref A.1, A.2 #1)', async () => {
+    await expect(
+      exerciseLifecycle(provider('edge'), 'edge-basic'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('Edge on the /v1/o alias (ref A.1)', async () => {
+    await expect(
+      exerciseLifecycle(provider('edge', { pathStyle: 'o' }), 'edge-o'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('Edge with the SSO password grant, MFA code and refresh before expiry (ref A.2 #2)', async () => {
+    const fetchSpy = jest.spyOn(global, 'fetch');
+    let now = Date.now();
+    const auth = new EdgeOAuthAuthenticator(
+      {
+        type: 'oauth',
+        username: EDGE_MFA_USER.username,
+        password: EDGE_MFA_USER.password,
+        mfaToken: EDGE_MFA_USER.mfaCode,
+        tokenUrl: `${world.url}/oauth/token`,
+        clientId: 'edgecli',
+        clientSecret: 'edgeclisecret',
+      },
+      { requestTimeoutMs: 5000, now: () => now },
+    );
+    const oauthProvider = new ApigeeKeyProvider(
+      readApigeeProviderConfigs(world.config()).find(c => c.name === 'edge')!,
+      { authenticator: auth },
+    );
+    await exerciseLifecycle(oauthProvider, 'edge-oauth');
+    const grants = () =>
+      fetchSpy.mock.calls
+        .filter(([url]) => String(url).endsWith('/oauth/token'))
+        .map(([, init]) =>
+          new URLSearchParams(String(init?.body)).get('grant_type'),
+        );
+    expect(grants()).toEqual(['password']); // one login, reused for every call
+    const passwordBody = new URLSearchParams(
+      String(
+        fetchSpy.mock.calls.find(([url]) =>
+          String(url).endsWith('/oauth/token'),
+        )![1]!.body,
+      ),
+    );
+    expect(passwordBody.get('mfa_token')).toBe(EDGE_MFA_USER.mfaCode);
+
+    now += 1799_000 - 30_000; // within the refresh margin of the 1799 s token
+    await oauthProvider.getApp(ref('edge-oauth'));
+    expect(grants()).toEqual(['password', 'refresh_token']);
+  });
+
+  it('Edge SSO refuses a wrong MFA code with a clear, final error', async () => {
+    const p = new ApigeeKeyProvider(
+      readApigeeProviderConfigs(world.config()).find(c => c.name === 'edge')!,
+      {
+        authenticator: new EdgeOAuthAuthenticator(
+          {
+            type: 'oauth',
+            username: EDGE_MFA_USER.username,
+            password: EDGE_MFA_USER.password,
+            mfaToken: '000000',
+            tokenUrl: `${world.url}/oauth/token`,
+            clientId: 'edgecli',
+            clientSecret: 'edgeclisecret',
+          },
+          { requestTimeoutMs: 5000 },
+        ),
+      },
+    );
+    const error = await p.getApp(ref('edge-oauth')).catch(e => e);
+    expect(error).toBeInstanceOf(KeyProviderError);
+    expect(error).toMatchObject({ kind: 'unauthorized', status: 401 });
+    expect(error.message).toContain('Invalid mfa_token');
+    expect(error.message).not.toContain(EDGE_MFA_USER.password);
+  });
+
+  it('Apigee X with a Google service account through google-auth-library (ref B.1)', async () => {
+    await expect(
+      exerciseLifecycle(provider('x'), 'x-sa'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('Apigee X with a configured access token, developer e-mail lowercased (ref B.4)', async () => {
+    const p = provider('x', {
+      auth: { type: 'accessToken', token: X_STATIC_TOKEN },
+    });
+    const upper = {
+      ...ref('x-token'),
+      developer: ref('x-token').developer.toUpperCase(),
+    };
+    expect((await p.getApp(upper)).keys).toHaveLength(1);
+    await exerciseLifecycle(p, 'x-token');
+  });
+
+  it('classifies errors: unknown app is not-found, a key taken with another secret is a conflict, and messages carry no key material', async () => {
+    const p = provider('edge');
+    await expect(
+      p.getApp({ developer: ref('edge-basic').developer, app: 'nope' }),
+    ).rejects.toMatchObject({
+      kind: 'not-found',
+      status: 404,
+      code: 'developer.service.AppDoesNotExist',
+    });
+    const taken = world.scenario('edge-basic').initialKey;
+    const error = await p
+      .importKey(ref('edge-basic'), {
+        consumerKey: taken,
+        consumerSecret: material('other_'),
+      })
+      .catch(e => e);
+    expect(error).toMatchObject({ kind: 'conflict', status: 409 });
+    expect(error.message).toContain('already exists with another secret');
+    expect(error.message).toContain(fingerprint(taken));
+    expect(error.message).not.toContain(taken);
+  });
+
+  it('reports a full app as a key-limit error (ref D)', async () => {
+    const p = provider('edge-tight');
+    const error = await p
+      .importKey(ref('edge-limit'), {
+        consumerKey: material('k_'),
+        consumerSecret: material('s_'),
+      })
+      .catch(e => e);
+    expect(error).toMatchObject({ kind: 'key-limit', status: 400 });
+  });
+
+  it('reports 429 and 5xx as transient, with the server’s Retry-After (ref A.6, B.1)', async () => {
+    const p = provider('x');
+    world.sandbox.faults.addRule({
+      id: 'quota',
+      service: 'apigee',
+      operation: 'apps.get',
+      error: 'too-many-requests',
+      failNext: 1,
+    });
+    await expect(p.getApp(ref('x-sa'))).rejects.toMatchObject({
+      kind: 'transient',
+      status: 429,
+      retryAfterMs: 1000,
+    });
+    world.sandbox.faults.addRule({
+      id: 'down',
+      service: 'apigee',
+      operation: 'apps.get',
+      error: 'server-error',
+      status: 502,
+      failNext: 1,
+    });
+    await expect(p.getApp(ref('x-sa'))).rejects.toMatchObject({
+      kind: 'transient',
+      status: 502,
+    });
+  });
+
+  it('reports a timeout as transient', async () => {
+    const p = provider('edge', { requestTimeoutMs: 200 });
+    world.sandbox.faults.addRule({
+      id: 'slow',
+      service: 'apigee',
+      error: 'none',
+      latencyMs: 600,
+    });
+    const error = await p.getApp(ref('edge-basic')).catch(e => e);
+    expect(error).toMatchObject({ kind: 'transient' });
+    expect(error.message).toContain('no answer within 200 ms');
+  });
+
+  it('refuses wrong credentials as unauthorized', async () => {
+    const p = provider('edge', {
+      auth: {
+        type: 'basic',
+        username: 'rotator@example.com',
+        password: 'wrong',
+      },
+    });
+    await expect(p.getApp(ref('edge-basic'))).rejects.toMatchObject({
+      kind: 'unauthorized',
+      status: 401,
+    });
+  });
+});
+
+describe('readApigeeProviderConfigs', () => {
+  it('reads providers with defaults and rejects mistakes naming the config path', () => {
+    const configs = readApigeeProviderConfigs(
+      new ConfigReader({
+        apigeeCredentials: {
+          providers: [
+            {
+              name: 'edge',
+              type: 'edge',
+              organization: 'o1',
+              auth: { type: 'oauth', username: 'u', password: 'p' },
+            },
+            {
+              name: 'x',
+              type: 'x',
+              organization: 'o2',
+              auth: { type: 'accessToken', token: 't' },
+            },
+          ],
+        },
+      }),
+    );
+    expect(configs[0]).toMatchObject({
+      baseUrl: 'https://api.enterprise.apigee.com',
+      pathStyle: 'organizations',
+      requestTimeoutMs: 30_000,
+      auth: {
+        tokenUrl: 'https://login.apigee.com/oauth/token',
+        clientId: 'edgecli',
+      },
+    });
+    expect(configs[1]).toMatchObject({
+      baseUrl: 'https://apigee.googleapis.com',
+    });
+
+    const read = (entry: JsonObject) => () =>
+      readApigeeProviderConfigs(
+        new ConfigReader({ apigeeCredentials: { providers: [entry] } }),
+      );
+    expect(
+      read({
+        name: 'a',
+        type: 'opdk',
+        organization: 'o',
+        auth: { type: 'basic' },
+      }),
+    ).toThrow('apigeeCredentials.providers[0].type must be edge or x');
+    expect(
+      read({
+        name: 'a',
+        type: 'x',
+        organization: 'o',
+        auth: { type: 'basic', username: 'u', password: 'p' },
+      }),
+    ).toThrow('must be one of serviceAccount, accessToken for an x provider');
+    expect(
+      read({
+        name: 'a',
+        type: 'x',
+        organization: 'o',
+        pathStyle: 'o',
+        auth: { type: 'accessToken', token: 't' },
+      }),
+    ).toThrow('pathStyle o exists on Apigee Edge only');
+    expect(
+      read({
+        name: 'a',
+        type: 'x',
+        organization: 'o',
+        auth: { type: 'serviceAccount', credentials: '{}' },
+      }),
+    ).toThrow('must hold client_email and private_key');
+  });
+});

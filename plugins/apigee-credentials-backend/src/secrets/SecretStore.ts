@@ -1,0 +1,221 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { ForwardedError, NotAllowedError } from '@backstage/errors';
+import { AwsCredentialsManager } from '@backstage/integration-aws-node';
+import { SecretReference } from '../engine/types';
+import { ResolvedSecret, resolveSecretReference } from './arn';
+
+/** One version of a secret with its value. The value stays in memory only. */
+export interface SecretVersionValue {
+  versionId: string;
+  stages: string[];
+  secretString?: string;
+}
+
+/**
+ * The Secrets Manager operations the rotation protocol needs (ref C.2, C.6). Every method
+ * is safe to call again with the same arguments.
+ */
+export interface SecretStore {
+  /** Where the secret lives; throws NotAllowedError when its account is not allow-listed. */
+  resolve(ref: SecretReference): ResolvedSecret;
+  /** Version id → staging labels, for every labelled version (DescribeSecret). */
+  describeStages(ref: SecretReference): Promise<Record<string, string[]>>;
+  /**
+   * A version chosen by id and/or staging label; undefined when there is no such version
+   * or it has no value (ref C.2: a value-less version answers ResourceNotFoundException).
+   */
+  getVersion(
+    ref: SecretReference,
+    selector: { versionId?: string; stage?: string },
+  ): Promise<SecretVersionValue | undefined>;
+  /**
+   * Stores a new version labelled AWSPENDING only, with `token` as ClientRequestToken, so
+   * the call is idempotent and the version id equals the token (ref C.2 PutSecretValue).
+   */
+  putPendingVersion(
+    ref: SecretReference,
+    token: string,
+    secretString: string,
+  ): Promise<void>;
+  /**
+   * Moves or removes a staging label (UpdateSecretVersionStage). Moving AWSCURRENT also moves
+   * AWSPREVIOUS to the version it left.
+   */
+  updateStage(
+    ref: SecretReference,
+    stage: string,
+    versions: { moveToVersionId?: string; removeFromVersionId?: string },
+  ): Promise<void>;
+}
+
+/** Settings of {@link AwsSecretStore}. */
+export interface AwsSecretStoreOptions {
+  credentialsManager: AwsCredentialsManager;
+  /** Accounts the plugin may read and write secrets in; everything else is refused. */
+  allowedAccountIds: string[];
+  /** Endpoint override, e.g. the sandbox URL; the regional AWS endpoint otherwise. */
+  endpoint?: string;
+  /** Per-request timeout (the engine retries on top of it). */
+  requestTimeoutMs?: number;
+}
+
+/** {@link SecretStore} on the AWS SDK v3, with credentials from `aws.accounts` config. */
+export class AwsSecretStore implements SecretStore {
+  readonly #options: AwsSecretStoreOptions;
+  readonly #allowed: ReadonlySet<string>;
+  readonly #clients = new Map<string, Promise<SecretsManagerClient>>();
+
+  constructor(options: AwsSecretStoreOptions) {
+    this.#options = options;
+    this.#allowed = new Set(options.allowedAccountIds);
+  }
+
+  resolve(ref: SecretReference): ResolvedSecret {
+    const resolved = resolveSecretReference(ref);
+    if (!this.#allowed.has(resolved.accountId)) {
+      throw new NotAllowedError(
+        `AWS account ${resolved.accountId} of secret ${resolved.label} is not in apigeeCredentials.aws.allowedAccountIds; the plugin refuses to write there`,
+      );
+    }
+    return resolved;
+  }
+
+  async describeStages(
+    ref: SecretReference,
+  ): Promise<Record<string, string[]>> {
+    const { client, secret } = await this.#client(ref);
+    const response = await this.#call('DescribeSecret', secret, () =>
+      client.send(new DescribeSecretCommand({ SecretId: secret.secretId })),
+    );
+    return response.VersionIdsToStages ?? {};
+  }
+
+  async getVersion(
+    ref: SecretReference,
+    selector: { versionId?: string; stage?: string },
+  ): Promise<SecretVersionValue | undefined> {
+    const { client, secret } = await this.#client(ref);
+    try {
+      const response = await this.#call('GetSecretValue', secret, () =>
+        client.send(
+          new GetSecretValueCommand({
+            SecretId: secret.secretId,
+            VersionId: selector.versionId,
+            VersionStage: selector.stage,
+          }),
+        ),
+      );
+      return {
+        versionId: response.VersionId!,
+        stages: response.VersionStages ?? [],
+        secretString: response.SecretString,
+      };
+    } catch (error) {
+      if (
+        (error as Error).name === 'ResourceNotFoundException' &&
+        (selector.versionId || selector.stage !== 'AWSCURRENT')
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async putPendingVersion(
+    ref: SecretReference,
+    token: string,
+    secretString: string,
+  ): Promise<void> {
+    const { client, secret } = await this.#client(ref);
+    await this.#call('PutSecretValue', secret, () =>
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: secret.secretId,
+          ClientRequestToken: token,
+          SecretString: secretString,
+          VersionStages: ['AWSPENDING'],
+        }),
+      ),
+    );
+  }
+
+  async updateStage(
+    ref: SecretReference,
+    stage: string,
+    versions: { moveToVersionId?: string; removeFromVersionId?: string },
+  ): Promise<void> {
+    const { client, secret } = await this.#client(ref);
+    await this.#call('UpdateSecretVersionStage', secret, () =>
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secret.secretId,
+          VersionStage: stage,
+          MoveToVersionId: versions.moveToVersionId,
+          RemoveFromVersionId: versions.removeFromVersionId,
+        }),
+      ),
+    );
+  }
+
+  async #client(
+    ref: SecretReference,
+  ): Promise<{ client: SecretsManagerClient; secret: ResolvedSecret }> {
+    const secret = this.resolve(ref);
+    const cacheKey = `${secret.accountId}/${secret.region}`;
+    let client = this.#clients.get(cacheKey);
+    if (!client) {
+      client = this.#createClient(secret.accountId, secret.region);
+      this.#clients.set(cacheKey, client);
+      // A failed credential lookup must not be cached for good.
+      client.catch(() => this.#clients.delete(cacheKey));
+    }
+    return { client: await client, secret };
+  }
+
+  async #createClient(
+    accountId: string,
+    region: string,
+  ): Promise<SecretsManagerClient> {
+    const provider =
+      await this.#options.credentialsManager.getCredentialProvider({
+        accountId,
+      });
+    const timeout = this.#options.requestTimeoutMs ?? 20_000;
+    return new SecretsManagerClient({
+      region,
+      endpoint: this.#options.endpoint,
+      credentials: provider.sdkCredentialProvider,
+      // The engine owns retries (bounded, idempotent per step); one attempt per call here.
+      maxAttempts: 1,
+      // Without throwOnRequestTimeout the SDK only warns and keeps waiting on a hung call.
+      requestHandler: {
+        requestTimeout: timeout,
+        connectionTimeout: timeout,
+        throwOnRequestTimeout: true,
+      },
+    });
+  }
+
+  /** Runs an SDK call; failures name the operation and the secret, never a value. */
+  async #call<T>(
+    operation: string,
+    secret: ResolvedSecret,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      // ForwardedError keeps the SDK error's name (callers branch on it) and its cause.
+      throw new ForwardedError(
+        `Secrets Manager ${operation} on ${secret.label} failed`,
+        error,
+      );
+    }
+  }
+}
