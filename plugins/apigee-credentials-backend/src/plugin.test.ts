@@ -1,16 +1,414 @@
-import { startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { RunningSandbox, startSandbox } from '@keyrotation/apigee-sandbox';
 import request from 'supertest';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { createTestDatabases } from './__testUtils__/databases';
 import { apigeeCredentialsPlugin } from './plugin';
 
-describe('apigeeCredentialsPlugin', () => {
-  it('starts and answers its health route without credentials', async () => {
-    const { server } = await startTestBackend({
-      features: [apigeeCredentialsPlugin],
+jest.setTimeout(120_000);
+
+const ACCOUNT = '111111111111';
+const ACCESS_KEY = 'TESTSANDBOX111111111';
+const API = '/api/apigee-credentials/v1';
+
+const annotation = (fields: Record<string, string>) =>
+  Object.entries(fields)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
+
+const edge = {
+  provider: 'acme-edge',
+  account: `'${ACCOUNT}'`,
+  region: 'eu-west-1',
+};
+
+// A weekday that is not today, so a window on it is closed now.
+const closedDay = ['Mon', 'Tue'][new Date().getUTCDay() === 1 ? 1 : 0];
+
+const entities: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'orders-service',
+      namespace: 'default',
+      annotations: {
+        'apigee.keyrotation.dev/prod': annotation({
+          ...edge,
+          developer: 'orders-team@example.com',
+          app: 'orders-service',
+          secret: 'orders-service/apigee-prod',
+          maxAge: '90d',
+        }),
+        'apigee.keyrotation.dev/broken': 'provider: [not yaml',
+        'apigee.keyrotation.dev/unknown-provider': annotation({
+          ...edge,
+          provider: 'nope',
+          developer: 'orders-team@example.com',
+          app: 'orders-service',
+          secret: 'orders-service/apigee-prod',
+        }),
+        'apigee.keyrotation.dev/foreign-account': annotation({
+          ...edge,
+          account: "'222222222222'",
+          developer: 'orders-team@example.com',
+          app: 'orders-service',
+          secret: 'orders-service/apigee-prod',
+        }),
+      },
+    },
+    spec: { type: 'service', owner: 'team-orders' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'payments-service',
+      namespace: 'default',
+      annotations: {
+        // Due (1 s max age) but its window is closed today.
+        'apigee.keyrotation.dev/prod': annotation({
+          ...edge,
+          developer: 'payments-team@example.com',
+          app: 'payments-service',
+          secret: 'payments-service/apigee-prod',
+          maxAge: '1s',
+          window: `${closedDay} 00:00-23:59 UTC`,
+        }),
+        // Due and no window: the scheduled pass rotates it.
+        'apigee.keyrotation.dev/prod-x': annotation({
+          ...edge,
+          provider: 'acme-x',
+          developer: 'payments-team@example.com',
+          app: 'payments-service',
+          secret: 'payments-service/apigee-x',
+          maxAge: '1s',
+        }),
+      },
+    },
+    spec: { type: 'service', owner: 'group:default/team-payments' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'plain-service', namespace: 'default' },
+    spec: { type: 'service', owner: 'team-orders' },
+  },
+];
+
+const databases = createTestDatabases();
+
+// Responses are checked against the OpenAPI document; its schemas forbid extra fields,
+// so nothing beyond identifiers, fingerprints and times can slip into a response.
+const openapi = parseYaml(
+  readFileSync(resolve(__dirname, 'service/openapi.yaml'), 'utf8'),
+);
+const ajv = new Ajv({ strict: false });
+addFormats(ajv);
+ajv.addSchema({ $id: 'openapi', components: openapi.components });
+function expectSchema(schema: string, value: unknown) {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
+  expect(validate(value) ? [] : validate.errors).toEqual([]);
+}
+
+describe.each(databases.eachSupportedId())(
+  'apigeeCredentialsPlugin on %s',
+  databaseId => {
+    let sandbox: RunningSandbox;
+
+    beforeAll(async () => {
+      sandbox = await startSandbox({ port: 0 });
+    });
+    afterAll(async () => {
+      await sandbox.stop();
     });
 
-    const res = await request(server).get('/api/apigee-credentials/health');
+    async function start(options?: { denyRotate?: boolean }) {
+      const knex = await databases.init(databaseId);
+      const scheduler = mockServices.scheduler.mock();
+      const auditor = mockServices.auditor.mock({
+        createEvent: jest.fn(async () => ({
+          success: jest.fn(async () => {}),
+          fail: jest.fn(async () => {}),
+        })),
+      });
+      const sent: unknown[] = [];
+      const backend = await startTestBackend({
+        features: [
+          apigeeCredentialsPlugin,
+          catalogServiceMock.factory({ entities }),
+          mockServices.database.factory({ knex }),
+          scheduler.factory,
+          auditor.factory,
+          mockServices.permissions.mock({
+            authorize: async requests =>
+              requests.map(r => ({
+                result:
+                  options?.denyRotate && r.permission.name.endsWith('.rotate')
+                    ? AuthorizeResult.DENY
+                    : AuthorizeResult.ALLOW,
+              })) as any,
+          }).factory,
+          createServiceFactory({
+            service: notificationService,
+            deps: {},
+            factory: () => ({
+              send: async (n: unknown) => {
+                sent.push(n);
+              },
+            }),
+          }),
+          mockServices.rootConfig.factory({
+            data: {
+              aws: {
+                accounts: [
+                  {
+                    accountId: ACCOUNT,
+                    accessKeyId: ACCESS_KEY,
+                    secretAccessKey: 'sandbox',
+                  },
+                ],
+              },
+              apigeeCredentials: {
+                providers: [
+                  {
+                    name: 'acme-edge',
+                    type: 'edge',
+                    organization: 'acme-edge',
+                    baseUrl: sandbox.url,
+                    auth: {
+                      type: 'basic',
+                      username: 'admin@example.com',
+                      password: 'sandbox-admin-password',
+                    },
+                  },
+                  {
+                    name: 'acme-x',
+                    type: 'x',
+                    organization: 'acme-x',
+                    baseUrl: sandbox.url,
+                    auth: {
+                      type: 'accessToken',
+                      token: 'sandbox-acme-x-token',
+                    },
+                  },
+                ],
+                aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
+                rotation: {
+                  keyPropagationDelay: { seconds: 0 },
+                  gracePeriod: { minutes: 10 },
+                },
+                manualRotationCooldown: { minutes: 5 },
+                notifications: { onSuccess: true },
+              },
+            },
+          }),
+        ],
+      });
+      const [task] = scheduler.scheduleTask.mock.calls.map(c => c[0]);
+      return {
+        server: backend.server,
+        runPass: () => task.fn({} as any),
+        auditor,
+        sent,
+      };
+    }
 
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
-  });
-});
+    it('syncs bindings from the catalog and reports bad ones as misconfigured, with reasons', async () => {
+      const { server, runPass } = await start();
+      await runPass();
+      const res = await request(server)
+        .get(`${API}/entities/default/component/orders-service/credentials`)
+        .set('Authorization', mockCredentials.user.header());
+      expect(res.status).toBe(200);
+      const byEnv = Object.fromEntries(
+        res.body.items.map((i: any) => [i.environment, i]),
+      );
+      expect(Object.keys(byEnv).sort()).toEqual([
+        'broken',
+        'foreign-account',
+        'prod',
+        'unknown-provider',
+      ]);
+      for (const item of res.body.items)
+        expectSchema('CredentialSummary', item);
+      expect(byEnv.prod).toMatchObject({
+        status: 'ok',
+        provider: 'acme-edge',
+        keyFingerprint: expect.stringMatching(/^sha256:/),
+        ageDays: 0,
+        maxAgeDays: 90,
+      });
+      expect(byEnv.broken).toMatchObject({
+        status: 'misconfigured',
+        statusReason: expect.stringContaining('not valid YAML'),
+      });
+      expect(byEnv['unknown-provider'].statusReason).toContain(
+        'No key provider named nope',
+      );
+      expect(byEnv['foreign-account'].status).toBe('misconfigured');
+      expect(byEnv['foreign-account'].statusReason).toContain('222222222222');
+
+      // An entity without bindings answers with an empty list.
+      const plain = await request(server)
+        .get(`${API}/entities/default/component/plain-service/credentials`)
+        .set('Authorization', mockCredentials.user.header());
+      expect(plain.body).toEqual({ items: [] });
+    });
+
+    it('rotates only due credentials inside their window on a scheduled pass', async () => {
+      const { server, runPass } = await start();
+      await runPass(); // adopts every binding: birth = issue time of the current key
+      await new Promise(r => setTimeout(r, 1100));
+      await runPass();
+      const res = await request(server)
+        .get(`${API}/entities/default/component/payments-service/credentials`)
+        .set('Authorization', mockCredentials.user.header());
+      const byEnv = Object.fromEntries(
+        res.body.items.map((i: any) => [i.environment, i]),
+      );
+      expect(byEnv['prod-x'].lastRotation).toMatchObject({
+        status: 'succeeded',
+        trigger: 'schedule',
+      });
+      expect(byEnv.prod.lastRotation).toBeUndefined();
+      expect(byEnv.prod.status).toBe('overdue');
+      const orders = await request(server)
+        .get(`${API}/entities/default/component/orders-service/credentials`)
+        .set('Authorization', mockCredentials.user.header());
+      expect(
+        orders.body.items.find((i: any) => i.environment === 'prod')
+          .lastRotation,
+      ).toBeUndefined();
+    });
+
+    it('rotates on request, refuses a second request in the cooldown, and reads without upstream calls', async () => {
+      const { server, runPass, auditor, sent } = await start();
+      await runPass();
+      const path = `${API}/entities/default/component/orders-service/credentials/prod`;
+      const user = mockCredentials.user.header('user:default/olivia');
+
+      const started = await request(server)
+        .post(`${path}/rotate`)
+        .set('Authorization', user);
+      expect(started.status).toBe(202);
+      let rotation: any;
+      for (let i = 0; i < 100; i++) {
+        rotation = (
+          await request(server)
+            .get(`${API}/rotations/${started.body.id}`)
+            .set('Authorization', user)
+        ).body;
+        if (rotation.status !== 'running') break;
+        await new Promise(r => setTimeout(r, 100));
+      }
+      expect(rotation).toMatchObject({
+        status: 'succeeded',
+        actor: 'user:default/olivia',
+      });
+      expectSchema('RotationSummary', rotation);
+
+      const again = await request(server)
+        .post(`${path}/rotate`)
+        .set('Authorization', user);
+      expect(again.status).toBe(429);
+      expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
+
+      // Status reads come from the database only.
+      sandbox.faults.resetCounters();
+      const list = await request(server)
+        .get(`${API}/entities/default/component/orders-service/credentials`)
+        .set('Authorization', user);
+      const fleet = await request(server)
+        .get(`${API}/credentials?status=ok`)
+        .set('Authorization', user);
+      const history = await request(server)
+        .get(`${path}/history`)
+        .set('Authorization', user);
+      expect(list.status).toBe(200);
+      expect(fleet.status).toBe(200);
+      expect(history.body.items[0].id).toBe(started.body.id);
+      for (const item of fleet.body.items)
+        expectSchema('CredentialSummary', item);
+      expect(sandbox.faults.callCount()).toBe(0);
+
+      // The new secret value appears in no response, notification or audit event.
+      const sm = new SecretsManagerClient({
+        endpoint: sandbox.url,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'sandbox' },
+      });
+      const value = JSON.parse(
+        (
+          await sm.send(
+            new GetSecretValueCommand({
+              SecretId: 'orders-service/apigee-prod',
+            }),
+          )
+        ).SecretString!,
+      );
+      const everything = JSON.stringify([
+        list.body,
+        fleet.body,
+        history.body,
+        rotation,
+        sent,
+        auditor.createEvent.mock.calls.map(([event]) => ({
+          ...event,
+          request: undefined,
+        })),
+      ]);
+      expect(sent.length).toBeGreaterThan(0);
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({ eventId: 'credential-rotate' }),
+      );
+      expect(everything).not.toContain(value.consumerSecret);
+      expect(everything).not.toContain(value.consumerKey);
+    });
+
+    it('refuses a rotation the permission policy denies, and unauthenticated calls', async () => {
+      const { server, runPass } = await start({ denyRotate: true });
+      await runPass();
+      sandbox.faults.resetCounters();
+      const path = `${API}/entities/default/component/orders-service/credentials/prod/rotate`;
+      const denied = await request(server)
+        .post(path)
+        .set('Authorization', mockCredentials.user.header());
+      expect(denied.status).toBe(403);
+      const anonymous = await request(server)
+        .post(path)
+        .set('Authorization', mockCredentials.none.header());
+      expect(anonymous.status).toBe(401);
+      const misconfigured = await request(server)
+        .post(
+          `${API}/entities/default/component/orders-service/credentials/broken/rotate`,
+        )
+        .set('Authorization', mockCredentials.user.header());
+      expect(misconfigured.status).toBe(403);
+      expect(sandbox.faults.callCount()).toBe(0);
+    });
+
+    it('answers its health route without credentials', async () => {
+      const { server } = await start();
+      const res = await request(server).get('/api/apigee-credentials/health');
+      expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+    });
+  },
+);

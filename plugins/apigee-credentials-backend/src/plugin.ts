@@ -1,25 +1,145 @@
 import {
   coreServices,
   createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import {
+  apigeeCredentialsKeyProvidersExtensionPoint,
+  KeyProvider,
+} from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import { apigeeCredentialsPermissions } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { createRotationEngine } from './engine/createRotationEngine';
+import { CatalogBindingStore } from './service/bindings/CatalogBindingStore';
+import { CatalogBindingSync } from './service/bindings/CatalogBindingSync';
+import { CredentialAlerts } from './service/CredentialAlerts';
 import { createRouter } from './service/router';
+import { ScheduledRotationPass } from './service/ScheduledRotationPass';
+import { readPluginSettings } from './service/settings';
 
 /**
- * The Apigee credentials backend plugin: rotates Apigee API keys into AWS Secrets Manager.
+ * The Apigee credentials backend plugin: rotates Apigee API keys into AWS Secrets Manager,
+ * on a schedule and on demand, and serves their status.
  *
  * @public
  */
 export const apigeeCredentialsPlugin = createBackendPlugin({
   pluginId: 'apigee-credentials',
   register(env) {
+    const keyProviders: KeyProvider[] = [];
+    env.registerExtensionPoint(apigeeCredentialsKeyProvidersExtensionPoint, {
+      addKeyProvider(...providers) {
+        keyProviders.push(...providers);
+      },
+    });
+
     env.registerInit({
       deps: {
+        config: coreServices.rootConfig,
         logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+        notifications: notificationService,
       },
-      async init({ logger, httpRouter }) {
-        httpRouter.use(await createRouter({ logger }));
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      async init(deps) {
+        const { config, logger } = deps;
+        const settings = readPluginSettings(config);
+        deps.permissionsRegistry.addPermissions(apigeeCredentialsPermissions);
+
+        const bindings = new CatalogBindingStore(
+          await deps.database.getClient(),
+        );
+        const alerts = new CredentialAlerts({
+          notifications: deps.notifications,
+          bindings,
+          logger,
+          statusSettings: settings.status,
+          notifyOnSuccess: settings.notifyOnSuccess,
+        });
+        // Creating the engine applies the database migrations (unless skipped).
+        const engine = await createRotationEngine({
+          config,
+          database: deps.database,
+          logger,
+          keyProviders,
+          onEvent: event => {
+            void alerts.onEvent(event);
+          },
+        });
+        const sync = new CatalogBindingSync({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger,
+          store: bindings,
+          upsertBindings: valid => engine.syncBindings(valid),
+          validateTarget: binding => engine.checkTarget(binding),
+          probeHosts: settings.probeHosts,
+        });
+        const pass = new ScheduledRotationPass({
+          engine,
+          sync,
+          bindings,
+          alerts,
+          logger,
+          concurrency: settings.concurrency,
+        });
+
+        const schedule = config.has('apigeeCredentials.schedule')
+          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+              config.getConfig('apigeeCredentials.schedule'),
+            )
+          : {
+              frequency: { minutes: 5 },
+              timeout: { minutes: 30 },
+              initialDelay: { seconds: 10 },
+            };
+        await deps.scheduler.scheduleTask({
+          id: 'apigee-credentials-rotation-pass',
+          scope: 'global',
+          ...schedule,
+          fn: async () => {
+            await pass.run();
+          },
+        });
+
+        deps.httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            bindings,
+            readModel: {
+              status: id => engine.storedStatus(id),
+              getRotation: id => engine.getRotation(id),
+              listRotations: (id, limit) => engine.listRotations(id, limit),
+            },
+            startRotation: async (bindingId, actor) => {
+              const started = await engine.startRotation(bindingId, {
+                trigger: 'manual',
+                actor,
+              });
+              started.done.catch(() => {
+                // The outcome is persisted and reported through events.
+              });
+              return { id: started.rotation.id };
+            },
+            statusSettings: settings.status,
+            manualCooldownMs: settings.manualCooldownMs,
+          }),
+        );
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

@@ -1,21 +1,316 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  BackstageCredentials,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  apigeeCredentialsReadPermission,
+  apigeeCredentialsRotatePermission,
+  CredentialStatus,
+  CredentialSummary,
+  Page,
+} from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { z } from 'zod';
+import { CatalogBindingStore } from './bindings/CatalogBindingStore';
+import { bindingIdOf } from './bindings/toEngineBinding';
+import { CredentialsReadModel } from './CredentialsReadModel';
+import { RotationCooldownError } from './errors';
+import { StatusSettings, summarise, toRotationSummary } from './status';
 
-/** Options of {@link createRouter}. */
+/** Starts a manual rotation; resolves with its id once it is recorded. */
+export type StartRotation = (
+  bindingId: string,
+  actor: string,
+) => Promise<{ id: string }>;
+
 export interface RouterOptions {
   logger: LoggerService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  bindings: CatalogBindingStore;
+  readModel: CredentialsReadModel;
+  startRotation: StartRotation;
+  statusSettings: StatusSettings;
+  /** Minimum time between two manual rotations of one binding. */
+  manualCooldownMs: number;
+  now?: () => Date;
 }
 
-/** The plugin's HTTP API, mounted by the backend under `/api/apigee-credentials`. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const entityParams = z.object({
+  namespace: z.string().regex(NAME, 'invalid namespace'),
+  kind: z.string().regex(NAME, 'invalid kind'),
+  name: z.string().regex(NAME, 'invalid name'),
+});
+const bindingParams = entityParams.extend({
+  bindingId: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'invalid binding id'),
+});
+const historyQuery = z.object({
+  cursor: z
+    .string()
+    .regex(/^\d{1,6}$/, 'invalid cursor')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+const STATUSES: CredentialStatus[] = [
+  'ok',
+  'due-soon',
+  'overdue',
+  'rotating',
+  'failed',
+  'drift',
+  'misconfigured',
+];
+const fleetQuery = z.object({
+  status: z
+    .string()
+    .transform(s => s.split(','))
+    .pipe(
+      z.array(z.enum(STATUSES as [CredentialStatus, ...CredentialStatus[]])),
+    )
+    .optional(),
+  owner: z.string().max(255).optional(),
+  cursor: z.string().max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new InputError(
+      `Invalid ${what}: ${result.error.issues
+        .map(i => `${i.path.join('.') || 'value'}: ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+  return result.data;
+}
+
+/** The plugin's REST API, mounted under `/api/apigee-credentials`. See `openapi.yaml`. */
 export async function createRouter(
-  _options: RouterOptions,
+  options: RouterOptions,
 ): Promise<express.Router> {
+  const {
+    httpAuth,
+    permissions,
+    auditor,
+    bindings,
+    readModel,
+    statusSettings,
+  } = options;
+  const now = options.now ?? (() => new Date());
   const router = Router();
-  router.use(express.json({ limit: '64kb' }));
+  router.use(express.json({ limit: '16kb' }));
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+
+  async function authorize(
+    credentials: BackstageCredentials,
+    permission: typeof apigeeCredentialsReadPermission,
+    entityRef: string,
+  ) {
+    const [decision] = await permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not ${
+          permission.attributes.action === 'update'
+            ? 'rotate credentials of'
+            : 'read credentials of'
+        } ${entityRef}`,
+      );
+    }
+  }
+
+  async function summariesOf(entityRef: string): Promise<CredentialSummary[]> {
+    const rows = await bindings.listForEntity(entityRef);
+    const at = now();
+    return Promise.all(
+      rows.map(async row =>
+        summarise(
+          row,
+          row.error ? undefined : await readModel.status(row.id),
+          statusSettings,
+          at,
+        ),
+      ),
+    );
+  }
+
+  router.get(
+    '/v1/entities/:namespace/:kind/:name/credentials',
+    async (req, res) => {
+      const params = parse(entityParams, req.params, 'entity');
+      const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
+      const credentials = await httpAuth.credentials(req);
+      await authorize(credentials, apigeeCredentialsReadPermission, entityRef);
+      res.json({ items: await summariesOf(entityRef) });
+    },
+  );
+
+  router.get(
+    '/v1/entities/:namespace/:kind/:name/credentials/:bindingId/history',
+    async (req, res) => {
+      const params = parse(bindingParams, req.params, 'binding');
+      const query = parse(historyQuery, req.query, 'query');
+      const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
+      const credentials = await httpAuth.credentials(req);
+      await authorize(credentials, apigeeCredentialsReadPermission, entityRef);
+      const bindingId = bindingIdOf(entityRef, params.bindingId);
+      if (!(await bindings.get(bindingId))) {
+        throw new NotFoundError(
+          `${entityRef} has no credential binding ${params.bindingId}`,
+        );
+      }
+      const offset = Number(query.cursor ?? 0);
+      const records = await readModel.listRotations(
+        bindingId,
+        offset + query.limit + 1,
+      );
+      const items = records
+        .slice(offset, offset + query.limit)
+        .map(toRotationSummary);
+      const page: Page<(typeof items)[number]> = { items };
+      if (records.length > offset + query.limit) {
+        page.nextCursor = String(offset + query.limit);
+      }
+      res.json(page);
+    },
+  );
+
+  router.post(
+    '/v1/entities/:namespace/:kind/:name/credentials/:bindingId/rotate',
+    async (req, res) => {
+      const params = parse(bindingParams, req.params, 'binding');
+      const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const actor = credentials.principal.userEntityRef;
+      const bindingId = bindingIdOf(entityRef, params.bindingId);
+      const auditorEvent = await auditor.createEvent({
+        eventId: 'credential-rotate',
+        severityLevel: 'medium',
+        request: req,
+        meta: { entityRef, binding: params.bindingId },
+      });
+      try {
+        await authorize(
+          credentials,
+          apigeeCredentialsRotatePermission,
+          entityRef,
+        );
+        const row = await bindings.get(bindingId);
+        if (!row) {
+          throw new NotFoundError(
+            `${entityRef} has no credential binding ${params.bindingId}`,
+          );
+        }
+        if (row.error) {
+          throw new InputError(`The binding is misconfigured: ${row.error}`);
+        }
+        const [last] = await readModel.listRotations(bindingId, 1);
+        if (last && last.trigger === 'manual' && last.phase !== 'failed') {
+          const elapsed = now().getTime() - last.startedAt.getTime();
+          if (
+            elapsed < options.manualCooldownMs &&
+            last.phase === 'completed'
+          ) {
+            const retryAfter = Math.ceil(
+              (options.manualCooldownMs - elapsed) / 1000,
+            );
+            res.setHeader('Retry-After', String(retryAfter));
+            throw new RotationCooldownError(
+              `The credential was rotated ${Math.floor(
+                elapsed / 1000,
+              )} s ago; try again in ${retryAfter} s`,
+              retryAfter,
+            );
+          }
+        }
+        const { id } = await options.startRotation(bindingId, actor);
+        await auditorEvent.success({ meta: { rotationId: id } });
+        res.status(202).json({ id });
+      } catch (error) {
+        await auditorEvent.fail({ error: error as Error });
+        throw error;
+      }
+    },
+  );
+
+  router.get('/v1/rotations/:id', async (req, res) => {
+    const { id } = parse(
+      z.object({
+        id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'invalid rotation id'),
+      }),
+      req.params,
+      'rotation',
+    );
+    const credentials = await httpAuth.credentials(req);
+    const rotation = await readModel.getRotation(id);
+    if (!rotation) throw new NotFoundError(`No rotation with id ${id}`);
+    const entityRef = rotation.bindingId.slice(
+      0,
+      rotation.bindingId.lastIndexOf('#'),
+    );
+    await authorize(credentials, apigeeCredentialsReadPermission, entityRef);
+    res.json(toRotationSummary(rotation));
+  });
+
+  router.get('/v1/credentials', async (req, res) => {
+    const query = parse(fleetQuery, req.query, 'query');
+    const credentials = await httpAuth.credentials(req);
+    const wanted = query.status ? new Set(query.status) : undefined;
+    const items: CredentialSummary[] = [];
+    let afterId = query.cursor;
+    let exhausted = false;
+    const at = now();
+    while (items.length < query.limit && !exhausted) {
+      const rows = await bindings.list({
+        ownerRef: query.owner,
+        afterId,
+        limit: 200,
+      });
+      exhausted = rows.length < 200;
+      if (rows.length === 0) break;
+      const decisions = await permissions.authorize(
+        rows.map(row => ({
+          permission: apigeeCredentialsReadPermission,
+          resourceRef: row.entityRef,
+        })),
+        { credentials },
+      );
+      for (let i = 0; i < rows.length && items.length < query.limit; i++) {
+        afterId = rows[i].id;
+        if (decisions[i].result !== AuthorizeResult.ALLOW) continue;
+        const row = rows[i];
+        const summary = summarise(
+          row,
+          row.error ? undefined : await readModel.status(row.id),
+          statusSettings,
+          at,
+        );
+        if (!wanted || wanted.has(summary.status)) items.push(summary);
+      }
+      if (items.length >= query.limit && afterId !== rows[rows.length - 1].id) {
+        exhausted = false;
+      }
+    }
+    const page: Page<CredentialSummary> = { items };
+    if (!exhausted && afterId) page.nextCursor = afterId;
+    res.json(page);
   });
 
   return router;

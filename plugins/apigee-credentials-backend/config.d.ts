@@ -1,0 +1,186 @@
+/**
+ * A length of time: an object with plural units such as `{ hours: 24 }`, an ISO 8601
+ * duration such as `PT24H`, or a string such as `1d` (as `readDurationFromConfig` reads them).
+ */
+type DurationConfig =
+  | {
+      years?: number;
+      months?: number;
+      weeks?: number;
+      days?: number;
+      hours?: number;
+      minutes?: number;
+      seconds?: number;
+      milliseconds?: number;
+    }
+  | string;
+
+export interface Config {
+  /** Configuration of the Apigee credentials plugin (rotation of Apigee keys into AWS Secrets Manager). */
+  apigeeCredentials?: {
+    /**
+     * Apigee organisations the plugin issues keys in. Bindings name a provider by `name`.
+     * Backend modules can add other providers through the key-provider extension point.
+     */
+    providers?: Array<{
+      /** Name bindings use to refer to this provider, e.g. `edge-prod`. */
+      name: string;
+      /** `edge` for Apigee Edge / OPDK, `x` for Apigee X / hybrid. */
+      type: 'edge' | 'x';
+      /** The Apigee organisation. */
+      organization: string;
+      /**
+       * Management API root without `/v1`. Defaults to https://api.enterprise.apigee.com (edge)
+       * or https://apigee.googleapis.com (x). For OPDK: http://{management-server}:8080.
+       */
+      baseUrl?: string;
+      /** Edge only: `organizations` (default) for /v1/organizations/{org}, or `o` for the /v1/o/{org} alias. */
+      pathStyle?: 'organizations' | 'o';
+      /**
+       * Most keys an app may hold. When set, the engine makes room before importing a new key
+       * (deleting keys that are neither current, pending nor in a grace period).
+       */
+      maxKeysPerApp?: number;
+      /** Timeout of one management-API request. Default 30 seconds. */
+      requestTimeout?: DurationConfig;
+      /** Client-side rate limit of management-API calls (X allows 6,000 per minute). */
+      maxRequestsPerSecond?: number;
+      /** How the plugin authenticates to the management API. */
+      auth: {
+        /**
+         * `basic` or `oauth` (Edge SSO password grant) for Edge; `serviceAccount` (Google) or
+         * `accessToken` for X.
+         */
+        type: 'basic' | 'oauth' | 'serviceAccount' | 'accessToken';
+        /** basic/oauth: the management user. */
+        username?: string;
+        /**
+         * basic/oauth: the management user's password.
+         * @visibility secret
+         */
+        password?: string;
+        /**
+         * oauth: MFA code sent as `mfa_token` with the password grant, for users with MFA.
+         * @visibility secret
+         */
+        mfaToken?: string;
+        /** oauth: token endpoint; default https://login.apigee.com/oauth/token. serviceAccount: token endpoint override (sandbox). */
+        tokenUrl?: string;
+        /** oauth: SSO client id; default edgecli. */
+        clientId?: string;
+        /**
+         * oauth: SSO client secret; default edgeclisecret.
+         * @visibility secret
+         */
+        clientSecret?: string;
+        /**
+         * serviceAccount: the content of a Google service-account JSON key file.
+         * @visibility secret
+         */
+        credentials?: string;
+        /** serviceAccount: the service account's e-mail (when `credentials` is not given). */
+        clientEmail?: string;
+        /**
+         * serviceAccount: the service account's PEM private key (when `credentials` is not given).
+         * @visibility secret
+         */
+        privateKey?: string;
+        /**
+         * accessToken: a ready OAuth2 access token for apigee.googleapis.com.
+         * @visibility secret
+         */
+        token?: string;
+      };
+    }>;
+
+    /** Where credentials are stored. AWS credentials and roles come from the standard `aws` config. */
+    aws?: {
+      /**
+       * AWS accounts whose secrets the plugin may read and write. A binding pointing at any
+       * other account is refused.
+       */
+      allowedAccountIds?: string[];
+      /** Secrets Manager endpoint override, e.g. the local sandbox; the regional endpoint otherwise. */
+      endpoint?: string;
+      /** Timeout of one Secrets Manager request. Default 20 seconds. */
+      requestTimeout?: DurationConfig;
+    };
+
+    /** Tunables of the rotation engine. */
+    rotation?: {
+      /** How long an old key keeps working after a rotation before it is deleted. Default 24 hours; bindings may override. */
+      gracePeriod?: DurationConfig;
+      /** Age at which a scheduled pass rotates a credential. Default 90 days; bindings may override. */
+      maxAge?: DurationConfig;
+      /** Lease of a worker on a binding; a dead worker's rotation is taken over after it. Default 60 seconds. */
+      leaseDuration?: DurationConfig;
+      /**
+       * Apigee's key cache (about 180 s). Without a probe, the engine waits this long after
+       * the new key got its products before promoting it. Default 180 seconds.
+       */
+      keyPropagationDelay?: DurationConfig;
+      /** How long the test step keeps checking and probing a new key before rolling back. Default 210 seconds. */
+      testTimeout?: DurationConfig;
+      /** Pause between two probe calls. Default 5 seconds. */
+      testInterval?: DurationConfig;
+      /** Timeout of one probe call. Default 10 seconds. */
+      probeRequestTimeout?: DurationConfig;
+      /**
+       * URL prefixes a binding's probe may call (the base URLs of `apigeeCredentials.probeHosts`
+       * are added). A probe carries a newly issued key, so any other URL is refused.
+       */
+      allowedProbeUrlPrefixes?: string[];
+      /** Length of generated consumer keys (16-255). Default 32. */
+      keyLength?: number;
+      /** Length of generated consumer secrets (16-255). Default 48. */
+      secretLength?: number;
+      /** Old-key deletions handled per pass. Default 50. */
+      deletionBatchSize?: number;
+      /** Retries of transient failures (HTTP 429/5xx, throttling, timeouts). */
+      retry?: {
+        /** Total time one call may spend retrying. Default 60 seconds. */
+        maxDuration?: DurationConfig;
+        /** First pause between attempts (grows exponentially, with jitter). Default 250 ms. */
+        initialDelay?: DurationConfig;
+        /** Longest pause between attempts. Default 10 seconds. */
+        maxDelay?: DurationConfig;
+      };
+    };
+
+    /**
+     * Proxy hosts that binding annotations may name in `probe.host`. The catalog names a host,
+     * never a URL, so a new key is only ever sent to these gateways.
+     */
+    probeHosts?: Array<{
+      /** Name used in annotations, e.g. `prod-gateway`. */
+      name: string;
+      /** Base URL the annotation's `probe.path` is appended to. */
+      baseUrl: string;
+    }>;
+
+    /**
+     * The global scheduled task (sync from the catalog, resume, rotate due credentials,
+     * delete old keys). Default: every 5 minutes, 30-minute timeout, 10 s initial delay.
+     */
+    schedule?: {
+      frequency: DurationConfig | { cron: string };
+      timeout: DurationConfig;
+      initialDelay?: DurationConfig;
+    };
+
+    /** Bindings checked and rotated at once in a scheduled pass. Default 4. */
+    concurrency?: number;
+
+    /** How long before its maximum age a credential is reported `due-soon`. Default 14 days. */
+    dueSoon?: DurationConfig;
+
+    /** Shortest time between two manual rotations of one credential. Default 5 minutes. */
+    manualRotationCooldown?: DurationConfig;
+
+    /** Notifications to entity owners (failures, drift, due-soon and overdue are always sent). */
+    notifications?: {
+      /** Also notify on every successful rotation. Default false. */
+      onSuccess?: boolean;
+    };
+  };
+}

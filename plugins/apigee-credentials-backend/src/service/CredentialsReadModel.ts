@@ -1,0 +1,13 @@
+import { CredentialStatus, RotationRecord } from '../engine/types';
+
+/**
+ * What the REST API reads from the engine: stored state only, never a live call to AWS or
+ * Apigee, so status reads stay fast and cannot be used to hammer the upstream APIs.
+ */
+export interface CredentialsReadModel {
+  /** Stored state of a binding, or undefined when the engine does not know it. */
+  status(bindingId: string): Promise<CredentialStatus | undefined>;
+  getRotation(id: string): Promise<RotationRecord | undefined>;
+  /** Newest first. */
+  listRotations(bindingId: string, limit: number): Promise<RotationRecord[]>;
+}

@@ -1,0 +1,107 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import Bottleneck from 'bottleneck';
+import { RotationEngine } from '../engine/RotationEngine';
+import { RotationInProgressError } from '../engine/failures';
+import { CatalogBindingSync } from './bindings/CatalogBindingSync';
+import {
+  CatalogBindingRow,
+  CatalogBindingStore,
+} from './bindings/CatalogBindingStore';
+import { CredentialAlerts } from './CredentialAlerts';
+import { isInsideWindow } from './status';
+
+export interface ScheduledRotationPassOptions {
+  engine: RotationEngine;
+  sync: CatalogBindingSync;
+  bindings: CatalogBindingStore;
+  alerts: CredentialAlerts;
+  logger: LoggerService;
+  /** Rotations running at once in one pass. */
+  concurrency: number;
+  now?: () => Date;
+}
+
+type BindingOutcome = 'checked' | 'rotated' | 'outside-window' | 'error';
+
+/** What one pass did, for logs and tests. */
+export interface PassSummary {
+  resumed: number;
+  checked: number;
+  rotated: number;
+  skippedOutsideWindow: number;
+  deletedKeys: number;
+}
+
+/**
+ * One run of the global scheduled task: sync bindings from the catalog, finish or roll back
+ * interrupted rotations, check every valid binding (adoption, drift, age) and rotate the due
+ * ones inside their window with bounded concurrency, then delete old keys whose grace period
+ * is over.
+ */
+export class ScheduledRotationPass {
+  constructor(private readonly options: ScheduledRotationPassOptions) {}
+
+  async run(): Promise<PassSummary> {
+    const { engine, sync, bindings, logger } = this.options;
+    const now = this.options.now ?? (() => new Date());
+    await sync.run();
+    const resumed = await engine.resume();
+
+    const limiter = new Bottleneck({ maxConcurrent: this.options.concurrency });
+    const work: Promise<BindingOutcome>[] = [];
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await bindings.list({ afterId, limit: 500 });
+      if (page.length === 0) break;
+      afterId = page[page.length - 1].id;
+      for (const row of page.filter(r => !r.error)) {
+        work.push(limiter.schedule(() => this.#checkAndRotate(row, now)));
+      }
+    }
+    const outcomes = await Promise.all(work);
+    const count = (outcome: BindingOutcome) =>
+      outcomes.filter(o => o === outcome).length;
+    const checked = outcomes.length - count('error');
+    const rotated = count('rotated');
+    const skippedOutsideWindow = count('outside-window');
+    const deletions = await engine.runDueDeletions();
+    const summary: PassSummary = {
+      resumed: resumed.length,
+      checked,
+      rotated,
+      skippedOutsideWindow,
+      deletedKeys: deletions.deleted,
+    };
+    logger.info(
+      `Rotation pass: ${summary.checked} checked, ${summary.rotated} rotated, ${summary.resumed} resumed, ${summary.skippedOutsideWindow} waiting for their window, ${summary.deletedKeys} old keys deleted`,
+    );
+    return summary;
+  }
+
+  /** Checks one binding (adoption, drift, age) and rotates it when due and inside its window. */
+  async #checkAndRotate(
+    row: CatalogBindingRow,
+    now: () => Date,
+  ): Promise<BindingOutcome> {
+    const { engine, alerts, logger } = this.options;
+    try {
+      const status = await engine.adopt(row.id);
+      await alerts.onChecked(row, status, now());
+      const due =
+        !status.activeRotation &&
+        status.drift.length === 0 &&
+        status.rotationDueAt !== undefined &&
+        status.rotationDueAt.getTime() <= now().getTime();
+      if (!due) return 'checked';
+      if (!isInsideWindow(now(), row.window)) return 'outside-window';
+      const result = await engine.rotate(row.id, { trigger: 'schedule' });
+      return result.phase === 'completed' ? 'rotated' : 'checked';
+    } catch (error) {
+      if (error instanceof RotationInProgressError) return 'checked';
+      logger.warn(
+        `Scheduled check of ${row.id} failed: ${(error as Error).message}`,
+      );
+      return 'error';
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { CustomErrorBase } from '@backstage/errors';
+
+/** A manual rotation was asked for too soon after the previous one (HTTP 429). */
+export class RotationCooldownError extends CustomErrorBase {
+  name = 'RotationCooldownError' as const;
+  readonly statusCode = 429;
+
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}

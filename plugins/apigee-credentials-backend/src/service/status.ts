@@ -1,0 +1,181 @@
+import { DateTime } from 'luxon';
+import {
+  CredentialStatus as ApiCredentialStatus,
+  CredentialSummary,
+  RotationStatus,
+  RotationSummary,
+  RotationWindow,
+} from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import {
+  CredentialBinding,
+  CredentialStatus,
+  RotationRecord,
+} from '../engine/types';
+import { CatalogBindingRow } from './bindings/CatalogBindingStore';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Maps an engine rotation record to the API's rotation summary (fingerprints only). */
+export function toRotationSummary(record: RotationRecord): RotationSummary {
+  let status: RotationStatus;
+  if (record.phase === 'completed') status = 'succeeded';
+  else if (record.phase === 'failed') {
+    // A failure before promotion is rolled back; AWSCURRENT was never touched.
+    status = record.failedPhase ? 'rolled-back' : 'failed';
+  } else status = 'running';
+  return {
+    id: record.id,
+    bindingId: record.bindingId,
+    status,
+    phase: record.phase,
+    trigger: record.trigger,
+    actor: record.actor,
+    error: record.error,
+    startedAt: record.startedAt.toISOString(),
+    finishedAt: record.finishedAt?.toISOString(),
+    oldKeyFingerprint: record.oldKeyFingerprint,
+    newKeyFingerprint: record.newKeyFingerprint,
+  };
+}
+
+/**
+ * The first moment at or after `from` that lies inside the window (or `from` itself when
+ * there is no window).
+ */
+export function nextWindowStart(from: Date, window?: RotationWindow): Date {
+  if (!window) return from;
+  const start = DateTime.fromJSDate(from).setZone(window.timeZone);
+  const [startHour, startMinute] = window.start.split(':').map(Number);
+  for (let dayOffset = 0; dayOffset <= 7; dayOffset++) {
+    const day = start.plus({ days: dayOffset });
+    if (!window.days.includes(day.weekday)) continue;
+    const opens = day.set({
+      hour: startHour,
+      minute: startMinute,
+      second: 0,
+      millisecond: 0,
+    });
+    const [endHour, endMinute] = window.end.split(':').map(Number);
+    const closes = day.set({
+      hour: endHour,
+      minute: endMinute,
+      second: 0,
+      millisecond: 0,
+    });
+    if (start > closes) continue;
+    return (start > opens ? start : opens).toJSDate();
+  }
+  return from;
+}
+
+/** Whether `at` lies inside the rotation window (always, without a window). */
+export function isInsideWindow(at: Date, window?: RotationWindow): boolean {
+  return nextWindowStart(at, window).getTime() === at.getTime();
+}
+
+export interface StatusSettings {
+  /** Default maximum age, when the binding has none. */
+  maxAgeMs: number;
+  /** How long before its maximum age a credential counts as due soon. */
+  dueSoonMs: number;
+}
+
+function secretLabel(binding: CredentialBinding): string {
+  return 'arn' in binding.secret ? binding.secret.arn : binding.secret.name;
+}
+
+const DRIFT_ADVICE =
+  'The key in AWS Secrets Manager is not usable in Apigee. Check the app and key in Apigee; once the secret holds a working key, rotate to return to a managed credential.';
+
+/**
+ * Computes what the API reports for one binding, from stored state only: no call to the
+ * catalog, AWS or Apigee.
+ */
+export function summarise(
+  row: CatalogBindingRow,
+  state: CredentialStatus | undefined,
+  settings: StatusSettings,
+  now: Date,
+): CredentialSummary {
+  const base: CredentialSummary = {
+    id: row.environment,
+    entityRef: row.entityRef,
+    environment: row.environment,
+    status: 'misconfigured',
+    pendingDeletions: [],
+  };
+  if (row.error || !state) {
+    return {
+      ...base,
+      statusReason: `${
+        row.error ?? 'The binding has not been synced yet.'
+      } Fix the annotation on the entity; the next sync picks it up.`,
+    };
+  }
+  const { binding } = state;
+  const maxAgeMs =
+    typeof binding.maxAge === 'number' ? binding.maxAge : settings.maxAgeMs;
+  const summary: CredentialSummary = {
+    ...base,
+    provider: binding.provider,
+    app: binding.app,
+    secret: secretLabel(binding),
+    keyFingerprint: state.currentKeyFingerprint,
+    maxAgeDays: Math.round(maxAgeMs / DAY_MS),
+    lastRotation: state.lastRotation
+      ? toRotationSummary(state.lastRotation)
+      : undefined,
+    pendingDeletions: state.pendingDeletions
+      .filter(d => d.status === 'scheduled' || d.status === 'blocked')
+      .map(d => ({
+        keyFingerprint: d.keyFingerprint,
+        dueAt: d.dueAt.toISOString(),
+      })),
+  };
+  if (state.bornAt) {
+    const ageMs = Math.max(0, now.getTime() - state.bornAt.getTime());
+    summary.createdAt = state.bornAt.toISOString();
+    summary.ageDays = Math.floor(ageMs / DAY_MS);
+    const dueAt = new Date(state.bornAt.getTime() + maxAgeMs);
+    summary.nextRotationAt = nextWindowStart(
+      dueAt.getTime() > now.getTime() ? dueAt : now,
+      row.window,
+    ).toISOString();
+  }
+
+  let status: ApiCredentialStatus;
+  let reason: string | undefined;
+  if (state.activeRotation) {
+    status = 'rotating';
+    reason = `Rotation ${state.activeRotation.id} is in phase ${state.activeRotation.phase}.`;
+  } else if (state.drift.length > 0) {
+    status = 'drift';
+    reason = `${state.drift.map(p => p.message).join('; ')}. ${DRIFT_ADVICE}`;
+  } else if (state.lastRotation?.phase === 'failed') {
+    status = 'failed';
+    reason = `The last rotation failed${
+      state.lastRotation.failedPhase
+        ? ` in phase ${state.lastRotation.failedPhase}`
+        : ''
+    } and was rolled back; the current key still works. ${
+      state.lastRotation.error ?? ''
+    }`.trim();
+  } else if (!state.bornAt) {
+    status = 'ok';
+    reason =
+      'Not checked yet: the next scheduled run reads the age of the key.';
+  } else {
+    const ageMs = now.getTime() - state.bornAt.getTime();
+    if (ageMs >= maxAgeMs) {
+      status = 'overdue';
+      reason = `Older than its maximum age of ${summary.maxAgeDays} days; it is rotated in the next window, or press Rotate.`;
+    } else if (ageMs >= maxAgeMs - Math.min(settings.dueSoonMs, maxAgeMs / 5)) {
+      status = 'due-soon';
+      reason =
+        'Close to its maximum age; the scheduler rotates it when it is due.';
+    } else {
+      status = 'ok';
+    }
+  }
+  return { ...summary, status, statusReason: reason };
+}
