@@ -11,28 +11,40 @@ async function currentFingerprint(page: Page): Promise<string> {
   return (await cell.textContent())!.trim();
 }
 
-test('an owner rotates the orders-service credential from its tab', async ({ page }) => {
+test('an owner rotates the orders-service credential from its tab', async ({
+  page,
+}) => {
   await page.goto(TAB);
   await page.getByRole('button', { name: 'Enter' }).click();
 
   // The first scheduled pass (a few seconds after start) records the key's age.
   await expect(async () => {
     await page.reload();
-    await expect(page.getByText(/^sha256:[0-9a-f]{12}$/).first()).toBeVisible({ timeout: 2_000 });
+    await expect(page.getByText(/^sha256:[0-9a-f]{12}$/).first()).toBeVisible({
+      timeout: 2_000,
+    });
   }).toPass({ timeout: 90_000 });
   const before = await currentFingerprint(page);
-  await page.screenshot({ path: 'e2e-artifacts/credentials-tab-before.png', fullPage: true });
+  await page.screenshot({
+    path: 'e2e-artifacts/credentials-tab-before.png',
+    fullPage: true,
+  });
 
   await page.getByRole('button', { name: 'Rotate prod' }).click();
   await expect(page.getByRole('dialog')).toContainText('grace period');
   await page.getByRole('button', { name: 'Rotate now' }).click();
 
-  await expect(page.getByText(/rotated|succeeded/i).first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(/rotated|succeeded/i).first()).toBeVisible({
+    timeout: 60_000,
+  });
   await expect(async () => {
     expect(await currentFingerprint(page)).not.toBe(before);
   }).toPass({ timeout: 30_000 });
   await expect(page.getByText('0 days').first()).toBeVisible();
   // The old key now waits for deletion after its grace period.
   await expect(page.getByText(before)).toBeVisible();
-  await page.screenshot({ path: 'e2e-artifacts/credentials-tab-after.png', fullPage: true });
+  await page.screenshot({
+    path: 'e2e-artifacts/credentials-tab-after.png',
+    fullPage: true,
+  });
 });

@@ -10,12 +10,24 @@
 exports.up = async function up(knex) {
   await knex.schema.createTable('catalog_bindings', table => {
     table.comment('Binding annotations found in the catalog by the last sync');
-    table.string('id', 255).primary().comment('<entity ref>#<environment>, lowercase');
+    table
+      .string('id', 255)
+      .primary()
+      .comment('<entity ref>#<environment>, lowercase');
     table.string('entity_ref', 255).notNullable();
     table.string('environment', 255).notNullable();
-    table.string('owner_ref', 255).nullable().comment('spec.owner of the entity');
-    table.text('error').nullable().comment('Why the annotation is invalid; null when valid');
-    table.text('window').nullable().comment('Rotation window as JSON, when the binding has one');
+    table
+      .string('owner_ref', 255)
+      .nullable()
+      .comment('spec.owner of the entity');
+    table
+      .text('error')
+      .nullable()
+      .comment('Why the annotation is invalid; null when valid');
+    table
+      .text('window')
+      .nullable()
+      .comment('Rotation window as JSON, when the binding has one');
     table.timestamp('synced_at', { useTz: true }).notNullable();
     table.index(['entity_ref'], 'catalog_bindings_entity_idx');
     table.index(['owner_ref'], 'catalog_bindings_owner_idx');

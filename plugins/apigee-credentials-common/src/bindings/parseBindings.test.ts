@@ -143,7 +143,7 @@ probe:
     [
       'a bad account id',
       'prod',
-      minimal.replace(ARN, 'orders/x') + '\naccount: 12ab\nregion: eu-west-1',
+      `${minimal.replace(ARN, 'orders/x')}\naccount: 12ab\nregion: eu-west-1`,
       /12-digit AWS account id/,
     ],
     [
