@@ -9,3 +9,9 @@ export class RotationCooldownError extends CustomErrorBase {
     super(message);
   }
 }
+
+/** A request carried a body that is not JSON (HTTP 415). */
+export class UnsupportedMediaTypeError extends CustomErrorBase {
+  name = 'UnsupportedMediaTypeError' as const;
+  readonly statusCode = 415;
+}

@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { CatalogBindingStore } from './bindings/CatalogBindingStore';
 import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
-import { RotationCooldownError } from './errors';
+import { RotationCooldownError, UnsupportedMediaTypeError } from './errors';
 import { StatusSettings, summarise, toRotationSummary } from './status';
 
 /** Starts a manual rotation; resolves with its id once it is recorded. */
@@ -111,6 +111,24 @@ export async function createRouter(
   const now = options.now ?? (() => new Date());
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
+  // express.json() passes other content types through unparsed; refuse them rather than
+  // act on a request whose body was silently ignored.
+  router.use((req, _res, next) => {
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined ||
+      Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is('application/json')) {
+      next(
+        new UnsupportedMediaTypeError(
+          `Unsupported content type ${
+            req.headers['content-type'] ?? '(none)'
+          }: send no body, or a JSON one`,
+        ),
+      );
+      return;
+    }
+    next();
+  });
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

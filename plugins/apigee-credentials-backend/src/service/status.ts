@@ -105,10 +105,14 @@ export function summarise(
     pendingDeletions: [],
   };
   if (row.error || !state) {
+    // Reasons come without a final full stop; add one so the advice reads as a new sentence.
+    const reason = (
+      row.error ?? 'The binding has not been synced yet.'
+    ).trimEnd();
     return {
       ...base,
       statusReason: `${
-        row.error ?? 'The binding has not been synced yet.'
+        reason.endsWith('.') ? reason : `${reason}.`
       } Fix the annotation on the entity; the next sync picks it up.`,
     };
   }

@@ -1,0 +1,448 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import request from 'supertest';
+import { createTestDatabases } from './__testUtils__/databases';
+import {
+  ACCOUNT_ID,
+  OTHER_ACCOUNT_ID,
+  REGION,
+  TestWorld,
+} from './__testUtils__/world';
+import { apigeeCredentialsPlugin } from './plugin';
+
+jest.setTimeout(120_000);
+
+/*
+ * Bad input of every kind, through the real plugin: each case must end in a clear 4xx (or a
+ * `misconfigured` binding with its reason) and cause no call to Apigee or AWS at all. The
+ * observed results are listed in the README, section "Bad input".
+ */
+const API = '/api/apigee-credentials/v1';
+const databases = createTestDatabases();
+const world = new TestWorld([
+  { name: 'good', flavor: 'edge', probePath: null },
+]);
+
+const good = () => world.scenario('good');
+const fields = (overrides: Record<string, string | undefined>) =>
+  Object.entries({
+    provider: 'edge',
+    developer: good().developer,
+    app: good().app,
+    secret: good().secretName,
+    account: `'${ACCOUNT_ID}'`,
+    region: REGION,
+    ...overrides,
+  })
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join('\n');
+
+/** Bindings that must come out misconfigured, with a reason matching `reason`. */
+const BAD_BINDINGS: Array<{
+  name: string;
+  annotation: string;
+  reason: RegExp;
+}> = [
+  { name: 'bad-yaml', annotation: 'provider: [not yaml', reason: /YAML/i },
+  {
+    name: 'missing-app',
+    annotation: fields({ app: undefined }),
+    reason: /app/,
+  },
+  {
+    name: 'not-a-mapping',
+    annotation: 'just a string',
+    reason: /mapping|object/i,
+  },
+  {
+    name: 'unknown-field',
+    annotation: `${fields({})}\ncolour: blue`,
+    reason: /colour/,
+  },
+  {
+    name: 'unknown-provider',
+    annotation: fields({ provider: 'nope' }),
+    reason: /nope/,
+  },
+  {
+    name: 'foreign-account',
+    annotation: fields({ account: `'${OTHER_ACCOUNT_ID}'` }),
+    reason: new RegExp(OTHER_ACCOUNT_ID),
+  },
+  {
+    name: 'bad-arn',
+    annotation: fields({
+      secret: 'arn:aws:secretsmanager:nowhere',
+      account: undefined,
+      region: undefined,
+    }),
+    reason: /ARN|arn/,
+  },
+  {
+    name: 'traversal-app',
+    annotation: fields({ app: '../admin' }),
+    reason: /app/,
+  },
+  { name: 'encoded-app', annotation: fields({ app: 'a%2F..' }), reason: /app/ },
+  {
+    name: 'query-developer',
+    annotation: fields({ developer: 'x?y=1' }),
+    reason: /developer/,
+  },
+  {
+    name: 'injection-app',
+    annotation: fields({ app: "a' OR 1=1" }),
+    reason: /app/,
+  },
+  {
+    name: 'bad-duration',
+    annotation: fields({ maxAge: 'forever' }),
+    reason: /maxAge|duration/i,
+  },
+  {
+    name: 'unknown-probe-host',
+    annotation: `${fields(
+      {},
+    )}\nprobe:\n  host: evil.example.com\n  path: /orders`,
+    reason: /probe|host/i,
+  },
+];
+
+function entity(
+  name: string,
+  annotations: Record<string, string> = {},
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'team-a' },
+  };
+}
+
+const entities: Entity[] = [
+  ...BAD_BINDINGS.map(b =>
+    entity(b.name, { 'apigee.keyrotation.dev/prod': b.annotation }),
+  ),
+  entity('bad-environment', { 'apigee.keyrotation.dev/Prod_Env!': fields({}) }),
+  entity('plain-service'),
+];
+
+async function start(catalog: Entity[]) {
+  const scheduler = mockServices.scheduler.mock();
+  const data = world.configData() as any;
+  data.apigeeCredentials.manualRotationCooldown = { minutes: 5 };
+  const backend = await startTestBackend({
+    features: [
+      apigeeCredentialsPlugin,
+      catalogServiceMock.factory({ entities: catalog }),
+      mockServices.database.factory({
+        knex: await databases.init('SQLITE_3'),
+      }),
+      scheduler.factory,
+      mockServices.auditor.mock({
+        createEvent: jest.fn(async () => ({
+          success: jest.fn(async () => {}),
+          fail: jest.fn(async () => {}),
+        })),
+      }).factory,
+      mockServices.permissions.mock({
+        // Mallory may read but not rotate.
+        authorize: async (requests, options) =>
+          requests.map(r => ({
+            result:
+              r.permission.name.endsWith('.rotate') &&
+              (options?.credentials?.principal as any)?.userEntityRef ===
+                'user:default/mallory'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
+          })) as any,
+      }).factory,
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({ send: async () => {} }),
+      }),
+      mockServices.rootConfig.factory({ data }),
+    ],
+  });
+  const [task] = scheduler.scheduleTask.mock.calls.map(c => c[0]);
+  return {
+    backend,
+    server: backend.server,
+    runPass: () => task.fn({} as any),
+  };
+}
+
+const user = mockCredentials.user.header('user:default/olivia');
+const upstreamCalls = () =>
+  world.sandbox.faults.callCount('apigee') +
+  world.sandbox.faults.callCount('secretsmanager');
+
+beforeAll(async () => {
+  await world.start();
+});
+afterAll(async () => {
+  await world.stop();
+});
+
+describe('bad input', () => {
+  it('bad annotations become misconfigured bindings with a reason, are refused with 400, and cause no Apigee or AWS call', async () => {
+    const { backend, server, runPass } = await start(entities);
+    try {
+      world.sandbox.faults.resetCounters();
+      await runPass();
+      for (const bad of BAD_BINDINGS) {
+        const list = await request(server)
+          .get(`${API}/entities/default/component/${bad.name}/credentials`)
+          .set('Authorization', user);
+        expect({ name: bad.name, status: list.status }).toEqual({
+          name: bad.name,
+          status: 200,
+        });
+        const [item] = list.body.items;
+        expect({ name: bad.name, status: item?.status }).toEqual({
+          name: bad.name,
+          status: 'misconfigured',
+        });
+        expect(item.statusReason).toMatch(bad.reason);
+
+        const rotate = await request(server)
+          .post(
+            `${API}/entities/default/component/${bad.name}/credentials/prod/rotate`,
+          )
+          .set('Authorization', user);
+        expect({ name: bad.name, status: rotate.status }).toEqual({
+          name: bad.name,
+          status: 400,
+        });
+        expect(rotate.body.error.message).toContain('misconfigured');
+      }
+      // An annotation key that is not a valid environment name is reported, not rotated.
+      const badEnv = await request(server)
+        .get(`${API}/entities/default/component/bad-environment/credentials`)
+        .set('Authorization', user);
+      expect(badEnv.status).toBe(200);
+      expect(
+        badEnv.body.items.every((i: any) => i.status === 'misconfigured'),
+      ).toBe(true);
+      expect(upstreamCalls()).toBe(0);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('bad requests get a clear 4xx and cause no Apigee or AWS call', async () => {
+    const { backend, server, runPass } = await start([
+      entity('good', {
+        'apigee.keyrotation.dev/prod': fields({}),
+      }),
+      entity('plain-service'),
+    ]);
+    try {
+      await runPass(); // adopts the good binding (this may call Apigee and AWS)
+      world.sandbox.faults.resetCounters();
+      const rotatePath = (
+        kind = 'component',
+        name = 'good',
+        binding = 'prod',
+      ) =>
+        `${API}/entities/default/${kind}/${name}/credentials/${binding}/rotate`;
+
+      const cases: Array<{
+        case: string;
+        send: () => request.Test;
+        status: number;
+        message?: RegExp;
+      }> = [
+        {
+          case: 'body over 16 kB',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set('Authorization', user)
+              .set('Content-Type', 'application/json')
+              .send(JSON.stringify({ pad: 'x'.repeat(17 * 1024) })),
+          status: 413,
+        },
+        {
+          case: 'malformed JSON body',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set('Authorization', user)
+              .set('Content-Type', 'application/json')
+              .send('{"reason": '),
+          status: 400,
+        },
+        {
+          case: 'text/plain body',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set('Authorization', user)
+              .set('Content-Type', 'text/plain')
+              .send('rotate please'),
+          status: 415,
+          message: /content type/i,
+        },
+        {
+          case: 'form-encoded body',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set('Authorization', user)
+              .set('Content-Type', 'application/x-www-form-urlencoded')
+              .send('force=1'),
+          status: 415,
+          message: /content type/i,
+        },
+        {
+          case: 'no credentials',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set('Authorization', mockCredentials.none.header()),
+          status: 401,
+        },
+        {
+          case: 'invalid token',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set('Authorization', 'Bearer not-a-token'),
+          status: 401,
+        },
+        {
+          case: 'user the policy denies',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set(
+                'Authorization',
+                mockCredentials.user.header('user:default/mallory'),
+              ),
+          status: 403,
+        },
+        {
+          case: 'service token (rotate is for users only)',
+          send: () =>
+            request(server)
+              .post(rotatePath())
+              .set('Authorization', mockCredentials.service.header()),
+          status: 403,
+        },
+        {
+          case: 'kind `..` (encoded)',
+          send: () =>
+            request(server)
+              .post(rotatePath('%2E%2E'))
+              .set('Authorization', user),
+          status: 400,
+          message: /invalid kind/,
+        },
+        {
+          case: 'name with `/..` (encoded)',
+          send: () =>
+            request(server)
+              .post(rotatePath('component', 'a%2F..'))
+              .set('Authorization', user),
+          status: 400,
+          message: /invalid name/,
+        },
+        {
+          case: 'name `x?y=1` (encoded)',
+          send: () =>
+            request(server)
+              .post(rotatePath('component', 'x%3Fy%3D1'))
+              .set('Authorization', user),
+          status: 400,
+          message: /invalid name/,
+        },
+        {
+          case: "name `a' OR 1=1` (encoded)",
+          send: () =>
+            request(server)
+              .post(rotatePath('component', "a'%20OR%201%3D1"))
+              .set('Authorization', user),
+          status: 400,
+          message: /invalid name/,
+        },
+        {
+          case: 'binding id `..` (encoded)',
+          send: () =>
+            request(server)
+              .post(rotatePath('component', 'good', '%2E%2E'))
+              .set('Authorization', user),
+          status: 400,
+          message: /invalid binding id/,
+        },
+        {
+          case: 'entity without bindings',
+          send: () =>
+            request(server)
+              .post(rotatePath('component', 'plain-service'))
+              .set('Authorization', user),
+          status: 404,
+        },
+        {
+          case: 'unknown entity',
+          send: () =>
+            request(server)
+              .post(rotatePath('component', 'no-such-service'))
+              .set('Authorization', user),
+          status: 404,
+        },
+        {
+          case: 'unknown binding of a known entity',
+          send: () =>
+            request(server)
+              .post(rotatePath('component', 'good', 'staging'))
+              .set('Authorization', user),
+          status: 404,
+        },
+        {
+          case: 'history cursor not a number',
+          send: () =>
+            request(server)
+              .get(
+                `${API}/entities/default/component/good/credentials/prod/history?cursor=abc`,
+              )
+              .set('Authorization', user),
+          status: 400,
+          message: /invalid cursor/,
+        },
+        {
+          case: 'fleet status not a status',
+          send: () =>
+            request(server)
+              .get(`${API}/credentials?status=pwned`)
+              .set('Authorization', user),
+          status: 400,
+        },
+      ];
+
+      for (const c of cases) {
+        const res = await c.send();
+        expect({ case: c.case, status: res.status }).toEqual({
+          case: c.case,
+          status: c.status,
+        });
+        expect(res.body.error?.message ?? '').not.toBe('');
+        expect(res.body.error.message).toMatch(c.message ?? /./);
+      }
+      expect(upstreamCalls()).toBe(0);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
