@@ -1,22 +1,14 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { createTestDatabases } from './__testUtils__/databases';
+import { startPluginBackend } from './__testUtils__/pluginBackend';
 import {
   ACCOUNT_ID,
   OTHER_ACCOUNT_ID,
   REGION,
   TestWorld,
 } from './__testUtils__/world';
-import { apigeeCredentialsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
@@ -138,49 +130,20 @@ const entities: Entity[] = [
 ];
 
 async function start(catalog: Entity[]) {
-  const scheduler = mockServices.scheduler.mock();
-  const data = world.configData() as any;
-  data.apigeeCredentials.manualRotationCooldown = { minutes: 5 };
-  const backend = await startTestBackend({
-    features: [
-      apigeeCredentialsPlugin,
-      catalogServiceMock.factory({ entities: catalog }),
-      mockServices.database.factory({
-        knex: await databases.init('SQLITE_3'),
-      }),
-      scheduler.factory,
-      mockServices.auditor.mock({
-        createEvent: jest.fn(async () => ({
-          success: jest.fn(async () => {}),
-          fail: jest.fn(async () => {}),
-        })),
-      }).factory,
-      mockServices.permissions.mock({
-        // Mallory may read but not rotate.
-        authorize: async (requests, options) =>
-          requests.map(r => ({
-            result:
-              r.permission.name.endsWith('.rotate') &&
-              (options?.credentials?.principal as any)?.userEntityRef ===
-                'user:default/mallory'
-                ? AuthorizeResult.DENY
-                : AuthorizeResult.ALLOW,
-          })) as any,
-      }).factory,
-      createServiceFactory({
-        service: notificationService,
-        deps: {},
-        factory: () => ({ send: async () => {} }),
-      }),
-      mockServices.rootConfig.factory({ data }),
-    ],
+  const config = world.configData() as any;
+  config.apigeeCredentials.manualRotationCooldown = { minutes: 5 };
+  return startPluginBackend({
+    knex: await databases.init('SQLITE_3'),
+    entities: catalog,
+    config,
+    // Mallory may read but not rotate.
+    allow: (permission, credentials) =>
+      !(
+        permission.name.endsWith('.rotate') &&
+        (credentials?.principal as any)?.userEntityRef ===
+          'user:default/mallory'
+      ),
   });
-  const [task] = scheduler.scheduleTask.mock.calls.map(c => c[0]);
-  return {
-    backend,
-    server: backend.server,
-    runPass: () => task.fn({} as any),
-  };
 }
 
 const user = mockCredentials.user.header('user:default/olivia');

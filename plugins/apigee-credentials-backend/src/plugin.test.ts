@@ -1,13 +1,5 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   GetSecretValueCommand,
   SecretsManagerClient,
@@ -20,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createTestDatabases } from './__testUtils__/databases';
-import { apigeeCredentialsPlugin } from './plugin';
+import { startPluginBackend } from './__testUtils__/pluginBackend';
 
 jest.setTimeout(120_000);
 
@@ -141,94 +133,53 @@ describe.each(databases.eachSupportedId())(
     });
 
     async function start(options?: { denyRotate?: boolean }) {
-      const knex = await databases.init(databaseId);
-      const scheduler = mockServices.scheduler.mock();
-      const auditor = mockServices.auditor.mock({
-        createEvent: jest.fn(async () => ({
-          success: jest.fn(async () => {}),
-          fail: jest.fn(async () => {}),
-        })),
-      });
-      const sent: unknown[] = [];
-      const backend = await startTestBackend({
-        features: [
-          apigeeCredentialsPlugin,
-          catalogServiceMock.factory({ entities }),
-          mockServices.database.factory({ knex }),
-          scheduler.factory,
-          auditor.factory,
-          mockServices.permissions.mock({
-            authorize: async requests =>
-              requests.map(r => ({
-                result:
-                  options?.denyRotate && r.permission.name.endsWith('.rotate')
-                    ? AuthorizeResult.DENY
-                    : AuthorizeResult.ALLOW,
-              })) as any,
-          }).factory,
-          createServiceFactory({
-            service: notificationService,
-            deps: {},
-            factory: () => ({
-              send: async (n: unknown) => {
-                sent.push(n);
+      const started = await startPluginBackend({
+        knex: await databases.init(databaseId),
+        entities,
+        allow: permission =>
+          !(options?.denyRotate && permission.name.endsWith('.rotate')),
+        config: {
+          aws: {
+            accounts: [
+              {
+                accountId: ACCOUNT,
+                accessKeyId: ACCESS_KEY,
+                secretAccessKey: 'sandbox',
               },
-            }),
-          }),
-          mockServices.rootConfig.factory({
-            data: {
-              aws: {
-                accounts: [
-                  {
-                    accountId: ACCOUNT,
-                    accessKeyId: ACCESS_KEY,
-                    secretAccessKey: 'sandbox',
-                  },
-                ],
-              },
-              apigeeCredentials: {
-                providers: [
-                  {
-                    name: 'acme-edge',
-                    type: 'edge',
-                    organization: 'acme-edge',
-                    baseUrl: sandbox.url,
-                    auth: {
-                      type: 'basic',
-                      username: 'admin@example.com',
-                      password: 'sandbox-admin-password',
-                    },
-                  },
-                  {
-                    name: 'acme-x',
-                    type: 'x',
-                    organization: 'acme-x',
-                    baseUrl: sandbox.url,
-                    auth: {
-                      type: 'accessToken',
-                      token: 'sandbox-acme-x-token',
-                    },
-                  },
-                ],
-                aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
-                rotation: {
-                  keyPropagationDelay: { seconds: 0 },
-                  gracePeriod: { minutes: 10 },
+            ],
+          },
+          apigeeCredentials: {
+            providers: [
+              {
+                name: 'acme-edge',
+                type: 'edge',
+                organization: 'acme-edge',
+                baseUrl: sandbox.url,
+                auth: {
+                  type: 'basic',
+                  username: 'admin@example.com',
+                  password: 'sandbox-admin-password',
                 },
-                manualRotationCooldown: { minutes: 5 },
-                notifications: { onSuccess: true },
               },
+              {
+                name: 'acme-x',
+                type: 'x',
+                organization: 'acme-x',
+                baseUrl: sandbox.url,
+                auth: { type: 'accessToken', token: 'sandbox-acme-x-token' },
+              },
+            ],
+            aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
+            rotation: {
+              keyPropagationDelay: { seconds: 0 },
+              gracePeriod: { minutes: 10 },
             },
-          }),
-        ],
+            manualRotationCooldown: { minutes: 5 },
+            notifications: { onSuccess: true },
+          },
+        },
       });
-      const [task] = scheduler.scheduleTask.mock.calls.map(c => c[0]);
-      return {
-        server: backend.server,
-        runPass: () => task.fn({} as any),
-        auditor,
-        sent,
-      };
+      return { ...started, sent: started.notifications };
     }
 
     it('syncs bindings from the catalog and reports bad ones as misconfigured, with reasons', async () => {

@@ -1,18 +1,10 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import { createTestDatabases } from './__testUtils__/databases';
+import { startPluginBackend } from './__testUtils__/pluginBackend';
 import { ACCOUNT_ID, REGION, TestWorld } from './__testUtils__/world';
-import { apigeeCredentialsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
@@ -61,42 +53,12 @@ function entityOf(name: string): Entity {
 }
 
 async function startReplica(knex: Knex) {
-  const scheduler = mockServices.scheduler.mock();
-  const data = world.configData({
+  const config = world.configData({
     // Long enough that the second request usually finds the first rotation running.
     keyPropagationDelay: { milliseconds: 500 },
   }) as any;
-  data.apigeeCredentials.manualRotationCooldown = { minutes: 5 };
-  const backend = await startTestBackend({
-    features: [
-      apigeeCredentialsPlugin,
-      catalogServiceMock.factory({ entities: NAMES.map(entityOf) }),
-      mockServices.database.factory({ knex }),
-      scheduler.factory,
-      mockServices.auditor.mock({
-        createEvent: jest.fn(async () => ({
-          success: jest.fn(async () => {}),
-          fail: jest.fn(async () => {}),
-        })),
-      }).factory,
-      mockServices.permissions.mock({
-        authorize: async requests =>
-          requests.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-      }).factory,
-      createServiceFactory({
-        service: notificationService,
-        deps: {},
-        factory: () => ({ send: async () => {} }),
-      }),
-      mockServices.rootConfig.factory({ data }),
-    ],
-  });
-  const [task] = scheduler.scheduleTask.mock.calls.map(c => c[0]);
-  return {
-    backend,
-    server: backend.server,
-    runPass: () => task.fn({} as any),
-  };
+  config.apigeeCredentials.manualRotationCooldown = { minutes: 5 };
+  return startPluginBackend({ knex, entities: NAMES.map(entityOf), config });
 }
 
 const knexes: Knex[] = [];

@@ -1,0 +1,100 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockServices,
+  ServiceMock,
+  startTestBackend,
+  TestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import {
+  AuthorizeResult,
+  Permission,
+} from '@backstage/plugin-permission-common';
+import { JsonObject } from '@backstage/types';
+import { Knex } from 'knex';
+import { apigeeCredentialsPlugin } from '../plugin';
+
+export interface PluginBackendOptions {
+  knex: Knex;
+  entities: Entity[];
+  /** Root config data (`aws`, `apigeeCredentials`). */
+  config: JsonObject;
+  /** The permission policy's decision; allow everything when omitted. */
+  allow?: (
+    permission: Permission,
+    credentials?: BackstageCredentials,
+  ) => boolean;
+}
+
+/** A started test backend with the plugin, and what the mocks recorded. */
+export interface PluginBackend {
+  backend: TestBackend;
+  server: TestBackend['server'];
+  /** Runs one scheduled pass (sync, resume, rotate due, delete old keys). */
+  runPass(): Promise<void>;
+  auditor: ServiceMock<AuditorService>;
+  notifications: unknown[];
+}
+
+/**
+ * Starts the real plugin in a test backend with a mocked catalog, the given database and
+ * config, and Backstage's service mocks for the scheduler (so tests run the scheduled pass
+ * themselves), auditor, permissions and notifications (both recorded).
+ */
+export async function startPluginBackend(
+  options: PluginBackendOptions,
+): Promise<PluginBackend> {
+  const scheduler = mockServices.scheduler.mock();
+  const auditor = mockServices.auditor.mock({
+    createEvent: jest.fn(async () => ({
+      success: jest.fn(async () => {}),
+      fail: jest.fn(async () => {}),
+    })),
+  });
+  const notifications: unknown[] = [];
+  const backend = await startTestBackend({
+    features: [
+      apigeeCredentialsPlugin,
+      catalogServiceMock.factory({ entities: options.entities }),
+      mockServices.database.factory({ knex: options.knex }),
+      scheduler.factory,
+      auditor.factory,
+      mockServices.permissions.mock({
+        authorize: async (requests, authorizeOptions) =>
+          requests.map(r => ({
+            result:
+              !options.allow ||
+              options.allow(r.permission, authorizeOptions?.credentials)
+                ? AuthorizeResult.ALLOW
+                : AuthorizeResult.DENY,
+          })) as any,
+      }).factory,
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({
+          send: async (notification: unknown) => {
+            notifications.push(notification);
+          },
+        }),
+      }),
+      mockServices.rootConfig.factory({ data: options.config }),
+    ],
+  });
+  const [task] = scheduler.scheduleTask.mock.calls.map(c => c[0]);
+  return {
+    backend,
+    server: backend.server,
+    runPass: async () => {
+      await task.fn({} as any);
+    },
+    auditor,
+    notifications,
+  };
+}
