@@ -104,6 +104,11 @@ export interface Config {
       endpoint?: string;
       /** Timeout of one Secrets Manager request. Default 20 seconds. */
       requestTimeout?: DurationConfig;
+      /**
+       * Client-side limit of Secrets Manager requests per second, per account and Region
+       * (e.g. 50 to stay under the PutSecretValue quota). Unlimited by default.
+       */
+      maxRequestsPerSecond?: number;
     };
 
     /** Tunables of the rotation engine. */

@@ -39,7 +39,10 @@ export interface RotationEngineOptions {
   instanceId?: string;
 }
 
-/** Reads `apigeeCredentials.aws`: the account allow-list and an optional endpoint override. */
+/**
+ * Reads `apigeeCredentials.aws`: the account allow-list, an optional endpoint override,
+ * request timeout and client-side rate limit.
+ */
 export function createSecretStore(
   config: Config,
   credentialsManager: AwsCredentialsManager,
@@ -54,6 +57,7 @@ export function createSecretStore(
           readDurationFromConfig(aws, { key: 'requestTimeout' }),
         ).toMillis()
       : undefined,
+    maxRequestsPerSecond: aws?.getOptionalNumber('maxRequestsPerSecond'),
   });
 }
 

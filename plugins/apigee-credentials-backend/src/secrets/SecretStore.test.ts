@@ -232,3 +232,56 @@ describe('secret values', () => {
     expect(error?.message).not.toContain('very-secret-value');
   });
 });
+
+describe('AwsSecretStore rate limit (apigeeCredentials.aws.maxRequestsPerSecond)', () => {
+  const ref = () => ({
+    name: world.scenario('store').secretName,
+    accountId: ACCOUNT_ID,
+    region: REGION,
+  });
+  const limitedStore = (maxRequestsPerSecond: number) => {
+    const config = world.config(undefined, data => {
+      data.apigeeCredentials.aws.maxRequestsPerSecond = maxRequestsPerSecond;
+    });
+    return createSecretStore(
+      config,
+      DefaultAwsCredentialsManager.fromConfig(config),
+    );
+  };
+
+  it('spaces requests so that no second sees more than the limit', async () => {
+    const secrets = limitedStore(10);
+    world.sandbox.faults.resetCounters();
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        secrets.getVersion(ref(), { stage: 'AWSCURRENT' }),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    // 25 requests at least 100 ms apart: the last one starts 2.4 s after the first.
+    expect(elapsed).toBeGreaterThanOrEqual(2300);
+    const buckets = Object.values(
+      world.sandbox.faults.counters().perSecond.secretsmanager,
+    );
+    expect(buckets.reduce((a, b) => a + b, 0)).toBe(25);
+    expect(Math.max(...buckets)).toBeLessThanOrEqual(10);
+  });
+
+  it('does not limit without the setting', async () => {
+    const secrets = store();
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        secrets.getVersion(ref(), { stage: 'AWSCURRENT' }),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('refuses a limit that is not positive', () => {
+    expect(() => limitedStore(0)).toThrow(
+      'apigeeCredentials.aws.maxRequestsPerSecond must be positive',
+    );
+  });
+});

@@ -5,8 +5,9 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { ForwardedError, NotAllowedError } from '@backstage/errors';
+import { ForwardedError, InputError, NotAllowedError } from '@backstage/errors';
 import { AwsCredentialsManager } from '@backstage/integration-aws-node';
+import Bottleneck from 'bottleneck';
 import { SecretReference } from '../engine/types';
 import { ResolvedSecret, resolveSecretReference } from './arn';
 
@@ -63,6 +64,11 @@ export interface AwsSecretStoreOptions {
   endpoint?: string;
   /** Per-request timeout (the engine retries on top of it). */
   requestTimeoutMs?: number;
+  /**
+   * Client-side limit of Secrets Manager requests per second, per account and Region (AWS
+   * applies its quotas per account and Region). Unlimited when unset.
+   */
+  maxRequestsPerSecond?: number;
 }
 
 /** {@link SecretStore} on the AWS SDK v3, with credentials from `aws.accounts` config. */
@@ -70,8 +76,15 @@ export class AwsSecretStore implements SecretStore {
   readonly #options: AwsSecretStoreOptions;
   readonly #allowed: ReadonlySet<string>;
   readonly #clients = new Map<string, Promise<SecretsManagerClient>>();
+  readonly #limiters = new Map<string, Bottleneck>();
 
   constructor(options: AwsSecretStoreOptions) {
+    const rate = options.maxRequestsPerSecond;
+    if (rate !== undefined && !(rate > 0)) {
+      throw new InputError(
+        `apigeeCredentials.aws.maxRequestsPerSecond must be positive, got ${rate}`,
+      );
+    }
     this.#options = options;
     this.#allowed = new Set(options.allowedAccountIds);
   }
@@ -202,14 +215,31 @@ export class AwsSecretStore implements SecretStore {
     });
   }
 
+  /** The rate limiter of the secret's account and Region, when a limit is configured. */
+  #limiter(secret: ResolvedSecret): Bottleneck | undefined {
+    const rate = this.#options.maxRequestsPerSecond;
+    if (!rate) return undefined;
+    const key = `${secret.accountId}/${secret.region}`;
+    let limiter = this.#limiters.get(key);
+    if (!limiter) {
+      // Requests start at least 1/rate s apart; the extra millisecond absorbs network jitter
+      // (two requests arriving closer than they left), so AWS never counts more than `rate`
+      // in one second.
+      limiter = new Bottleneck({ minTime: Math.ceil(1000 / rate) + 1 });
+      this.#limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
   /** Runs an SDK call; failures name the operation and the secret, never a value. */
   async #call<T>(
     operation: string,
     secret: ResolvedSecret,
     fn: () => Promise<T>,
   ): Promise<T> {
+    const limiter = this.#limiter(secret);
     try {
-      return await fn();
+      return await (limiter ? limiter.schedule(fn) : fn());
     } catch (error) {
       // ForwardedError keeps the SDK error's name (callers branch on it) and its cause.
       throw new ForwardedError(

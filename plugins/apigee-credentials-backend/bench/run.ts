@@ -1,0 +1,243 @@
+/*
+ * Benchmarks (`yarn bench`, or `yarn bench:ci` for the small CI version): the plugin's real
+ * engine, scheduled pass, stores and router against the sandbox (in its own process, as
+ * Apigee and AWS are remote) and a fresh PostgreSQL database per measurement. Prints a table
+ * on stderr and, as the last line on stdout, one JSON object of figures.
+ *
+ * Run from this package: node --require @backstage/cli/config/nodeTransform.cjs bench/run.ts [--ci]
+ * Needs PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, default
+ * postgresql://postgres@127.0.0.1:5432). The CI version fails only on gross regressions.
+ */
+import { cpus } from 'node:os';
+import { runFleetRotation } from './fleet';
+import { measureBackendMemory } from './memory';
+import { runRateLimit } from './rateLimit';
+import { startRemoteSandbox } from './remoteSandbox';
+import { runStatusReads, StatusResult } from './status';
+
+const CI = process.argv.includes('--ci');
+const LATENCY_MS = 20;
+const CONCURRENCY = 8;
+const SM_LIMIT = 50;
+const plan = CI
+  ? {
+      fleet: 100,
+      rateLimit: 30,
+      statusSizes: [100, 1000],
+      statusRequests: 60,
+      memory: 1000,
+    }
+  : {
+      fleet: 1000,
+      rateLimit: 150,
+      statusSizes: [100, 1000, 10_000],
+      statusRequests: 200,
+      memory: 10_000,
+    };
+/** Gross regressions only: these hold with a wide margin on a busy 2-core machine. */
+const CI_LIMITS = {
+  fleetRatio: 3,
+  statusScaleRatio: 3,
+  /** A p95 of a few ms can triple on one GC pause: the ratio counts only above this. */
+  statusP95FloorMs: 25,
+  minUtilisation: 0.3,
+};
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+const memoryLabel = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+function table(rows: Array<[string, string]>): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  log(
+    `[bench] ${CI ? 'CI' : 'full'} run on ${cpus().length}× ${
+      cpus()[0]?.model
+    }, Node ${process.version}`,
+  );
+
+  log(
+    `[bench] fleet rotation: ${plan.fleet} due credentials, C=${CONCURRENCY}, L=${LATENCY_MS} ms`,
+  );
+  const fleet = await runFleetRotation({
+    credentials: plan.fleet,
+    concurrency: CONCURRENCY,
+    latencyMs: LATENCY_MS,
+  });
+
+  log(
+    `[bench] rate limit: ${plan.rateLimit} credentials, Secrets Manager limit ${SM_LIMIT}/s`,
+  );
+  const rate = await runRateLimit({
+    credentials: plan.rateLimit,
+    concurrency: CONCURRENCY,
+    limitPerSecond: SM_LIMIT,
+    latencyMs: LATENCY_MS,
+  });
+
+  const sandbox = await startRemoteSandbox(0);
+  const status: StatusResult[] = [];
+  let memory0;
+  let memoryN;
+  try {
+    for (const size of plan.statusSizes) {
+      log(`[bench] status reads: ${size} bindings`);
+      status.push(
+        await runStatusReads({
+          sandbox,
+          bindings: size,
+          requests: plan.statusRequests,
+        }),
+      );
+    }
+    log(`[bench] memory: 0 and ${plan.memory} bindings`);
+    memory0 = await measureBackendMemory(0, sandbox.configData);
+    memoryN = await measureBackendMemory(plan.memory, sandbox.configData);
+  } finally {
+    await sandbox.stop();
+  }
+
+  const smallest = status[0];
+  const largest = status[status.length - 1];
+  const figures = {
+    mode: CI ? 'ci' : 'full',
+    fleet_credentials: fleet.credentials,
+    fleet_rotated: fleet.rotated,
+    concurrency: CONCURRENCY,
+    latency_ms: LATENCY_MS,
+    round_trips_per_rotation: round(fleet.roundTripsPerRotation),
+    calls_per_rotation: round(fleet.callsPerRotation),
+    fleet_wall_s: round(fleet.wallMs / 1000),
+    fleet_ideal_s: round(fleet.idealMs / 1000),
+    fleet_rotation_ratio: round(fleet.ratio),
+    rate_limit_per_s: SM_LIMIT,
+    rate_limit_peak_ratio: round(rate.peakPerSecond / SM_LIMIT),
+    rate_limit_utilisation: round(rate.meanPerSecond / SM_LIMIT),
+    throttled_calls: rate.throttledCalls,
+    status_sizes: plan.statusSizes,
+    status_entity_p95_ms: status.map(s => round(s.entityP95Ms)),
+    status_fleet_p95_ms: status.map(s => round(s.fleetP95Ms)),
+    status_p95_scale_ratio: round(largest.entityP95Ms / smallest.entityP95Ms),
+    status_fleet_p95_scale_ratio: round(
+      largest.fleetP95Ms / smallest.fleetP95Ms,
+    ),
+    status_backend_calls: status.reduce((t, s) => t + s.backendCalls, 0),
+    rss_mb_0: round(memory0.rssMb, 0),
+    [`rss_mb_${memoryLabel(plan.memory)}`]: round(memoryN.rssMb, 0),
+    heap_used_mb_0: round(memory0.heapUsedMb, 0),
+    [`heap_used_mb_${memoryLabel(plan.memory)}`]: round(memoryN.heapUsedMb, 0),
+    runtime_s: round((Date.now() - startedAt) / 1000, 0),
+  };
+
+  log('');
+  log(
+    table([
+      [
+        'Fleet rotation',
+        `${fleet.rotated}/${fleet.credentials} rotated in ${figures.fleet_wall_s} s (ideal N·k·L/C = ${figures.fleet_ideal_s} s)`,
+      ],
+      [
+        '  round trips per rotation (k)',
+        `${figures.round_trips_per_rotation} sequential (${figures.calls_per_rotation} calls)`,
+      ],
+      [
+        '  fleet_rotation_ratio',
+        `${figures.fleet_rotation_ratio} (target ≤ 1.25)`,
+      ],
+      [
+        'Secrets Manager limit',
+        `${SM_LIMIT}/s, ${rate.rotated}/${rate.credentials} rotated, ${
+          rate.secretsManagerCalls
+        } calls in ${round(rate.wallMs / 1000)} s`,
+      ],
+      [
+        '  rate_limit_peak_ratio',
+        `${figures.rate_limit_peak_ratio} (peak ${rate.peakPerSecond}/s; target ≤ 1.0)`,
+      ],
+      [
+        '  rate_limit_utilisation',
+        `${figures.rate_limit_utilisation} (mean ${round(
+          rate.meanPerSecond,
+          1,
+        )}/s; target ≥ 0.9)`,
+      ],
+      ['  throttled_calls', `${rate.throttledCalls} (target 0)`],
+      ...status.map((s): [string, string] => [
+        `Status reads, ${s.bindings} bindings`,
+        `entity p50/p95 ${round(s.entityP50Ms, 1)}/${round(
+          s.entityP95Ms,
+          1,
+        )} ms, fleet page p50/p95 ${round(s.fleetP50Ms, 1)}/${round(
+          s.fleetP95Ms,
+          1,
+        )} ms, backend calls ${s.backendCalls}`,
+      ]),
+      [
+        '  status_p95_scale_ratio',
+        `${figures.status_p95_scale_ratio} entity, ${figures.status_fleet_p95_scale_ratio} fleet (target ≤ 1.5)`,
+      ],
+      ['  status_backend_calls', `${figures.status_backend_calls} (target 0)`],
+      [
+        'Backend memory (RSS)',
+        `${figures.rss_mb_0} MB with 0, ${round(memoryN.rssMb, 0)} MB with ${
+          plan.memory
+        } bindings synced (heap ${figures.heap_used_mb_0} / ${round(
+          memoryN.heapUsedMb,
+          0,
+        )} MB)`,
+      ],
+      ['Runtime', `${figures.runtime_s} s`],
+    ]),
+  );
+  log('');
+
+  const failures: string[] = [];
+  if (fleet.rotated !== fleet.credentials)
+    failures.push(
+      `only ${fleet.rotated}/${fleet.credentials} credentials rotated`,
+    );
+  if (rate.rotated !== rate.credentials)
+    failures.push(
+      `only ${rate.rotated}/${rate.credentials} credentials rotated under the rate limit`,
+    );
+  if (figures.throttled_calls > 0)
+    failures.push(
+      `${figures.throttled_calls} calls above the Secrets Manager limit`,
+    );
+  if (figures.status_backend_calls > 0)
+    failures.push(
+      `${figures.status_backend_calls} Apigee/AWS calls during status reads`,
+    );
+  if (CI) {
+    if (fleet.ratio > CI_LIMITS.fleetRatio)
+      failures.push(
+        `fleet_rotation_ratio ${figures.fleet_rotation_ratio} > ${CI_LIMITS.fleetRatio}`,
+      );
+    if (
+      figures.status_p95_scale_ratio > CI_LIMITS.statusScaleRatio &&
+      largest.entityP95Ms > CI_LIMITS.statusP95FloorMs
+    )
+      failures.push(
+        `status_p95_scale_ratio ${figures.status_p95_scale_ratio} > ${CI_LIMITS.statusScaleRatio}`,
+      );
+    if (figures.rate_limit_utilisation < CI_LIMITS.minUtilisation)
+      failures.push(
+        `rate_limit_utilisation ${figures.rate_limit_utilisation} < ${CI_LIMITS.minUtilisation}`,
+      );
+  }
+  for (const failure of failures) log(`[bench] FAILED: ${failure}`);
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  return failures.length ? 1 : 0;
+}
+
+main().then(
+  code => process.exit(code),
+  error => {
+    log(`[bench] failed: ${error?.stack ?? error}`);
+    process.exit(1);
+  },
+);
