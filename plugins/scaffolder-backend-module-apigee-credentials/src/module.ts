@@ -1,10 +1,20 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { apigeeCredentialsServiceRef } from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import path from 'node:path';
+import { createProvisionAction } from './actions/provision';
+import {
+  createPublishLocalAction,
+  LOCAL_CATALOG_DIRECTORY_CONFIG_KEY,
+} from './actions/publishLocal';
+import { LocalCatalogDirectory } from './localCatalog/LocalCatalogDirectory';
 
 /**
- * Scaffolder module that will provide the `apigee:credentials:provision` action.
- * The action itself arrives with the provisioning feature; the module is wired now so that
- * installing the package already has its final shape.
+ * Adds `apigee:credentials:provision` and `apigee:catalog:publish-local` to the scaffolder.
  *
  * @public
  */
@@ -15,9 +25,22 @@ export const scaffolderModuleApigeeCredentials = createBackendModule({
     registerInit({
       deps: {
         scaffolderActions: scaffolderActionsExtensionPoint,
+        apigeeCredentials: apigeeCredentialsServiceRef,
+        catalog: catalogServiceRef,
+        config: coreServices.rootConfig,
       },
-      async init({ scaffolderActions }) {
-        scaffolderActions.addActions();
+      async init({ scaffolderActions, apigeeCredentials, catalog, config }) {
+        const configured = config.getOptionalString(
+          LOCAL_CATALOG_DIRECTORY_CONFIG_KEY,
+        );
+        // Relative to the backend's working directory, like the catalog's own file locations.
+        const directory = configured
+          ? new LocalCatalogDirectory(path.resolve(configured))
+          : undefined;
+        scaffolderActions.addActions(
+          createProvisionAction({ apigeeCredentials }),
+          createPublishLocalAction({ directory, catalog }),
+        );
       },
     });
   },

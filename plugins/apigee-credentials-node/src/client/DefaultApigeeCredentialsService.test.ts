@@ -25,7 +25,11 @@ const request: ProvisionRequest = {
   app: 'checkout-service',
   apiProducts: ['orders-api'],
   environment: 'prod',
-  secret: { name: 'apigee/checkout-service/prod', accountId: '111111111111', region: 'eu-west-1' },
+  secret: {
+    name: 'apigee/checkout-service/prod',
+    accountId: '111111111111',
+    region: 'eu-west-1',
+  },
   owner: 'group:default/team-orders',
 };
 
@@ -69,14 +73,17 @@ describe('DefaultApigeeCredentialsService', () => {
       let seen: { auth: string | null; body: unknown } | undefined;
       server.use(
         http.post(`${BASE_URL}/v1/provisions`, async ({ request: req }) => {
-          seen = { auth: req.headers.get('authorization'), body: await req.json() };
+          seen = {
+            auth: req.headers.get('authorization'),
+            body: await req.json(),
+          };
           return HttpResponse.json(result, { status: 201 });
         }),
       );
 
-      await expect(createClient().provision(request, { credentials: user })).resolves.toEqual(
-        result,
-      );
+      await expect(
+        createClient().provision(request, { credentials: user }),
+      ).resolves.toEqual(result);
       expect(seen?.body).toEqual(request);
       // The backend must see the user, not the scaffolder: the token carries `obo`.
       expect(seen?.auth).toBe(
@@ -89,11 +96,13 @@ describe('DefaultApigeeCredentialsService', () => {
 
     it('accepts 200 for an idempotent repeat of the same request id', async () => {
       server.use(
-        http.post(`${BASE_URL}/v1/provisions`, () => HttpResponse.json(result, { status: 200 })),
+        http.post(`${BASE_URL}/v1/provisions`, () =>
+          HttpResponse.json(result, { status: 200 }),
+        ),
       );
-      await expect(createClient().provision(request, { credentials: user })).resolves.toEqual(
-        result,
-      );
+      await expect(
+        createClient().provision(request, { credentials: user }),
+      ).resolves.toEqual(result);
     });
 
     it('keeps only the fields of ProvisionResult from the answer', async () => {
@@ -101,12 +110,18 @@ describe('DefaultApigeeCredentialsService', () => {
       server.use(
         http.post(`${BASE_URL}/v1/provisions`, () =>
           HttpResponse.json(
-            { ...result, consumerSecret: leak, created: { ...result.created, secret: true, value: leak } },
+            {
+              ...result,
+              consumerSecret: leak,
+              created: { ...result.created, secret: true, value: leak },
+            },
             { status: 201 },
           ),
         ),
       );
-      const answer = await createClient().provision(request, { credentials: user });
+      const answer = await createClient().provision(request, {
+        credentials: user,
+      });
       expect(JSON.stringify(answer)).not.toContain(leak);
       expect(answer).toEqual(result);
     });
@@ -114,10 +129,15 @@ describe('DefaultApigeeCredentialsService', () => {
     it('refuses an answer that is not a ProvisionResult, naming fields but no values', async () => {
       server.use(
         http.post(`${BASE_URL}/v1/provisions`, () =>
-          HttpResponse.json({ ...result, app: 42, steps: 'nope' }, { status: 201 }),
+          HttpResponse.json(
+            { ...result, app: 42, steps: 'nope' },
+            { status: 201 },
+          ),
         ),
       );
-      await expect(createClient().provision(request, { credentials: user })).rejects.toThrow(
+      await expect(
+        createClient().provision(request, { credentials: user }),
+      ).rejects.toThrow(
         'The apigee-credentials backend answered a provision request with an unexpected body (fields: app, steps)',
       );
     });
@@ -127,25 +147,32 @@ describe('DefaultApigeeCredentialsService', () => {
       [403, 'NotAllowedError', NotAllowedError],
       [409, 'ConflictError', ConflictError],
       [503, 'ServiceUnavailableError', ServiceUnavailableError],
-    ])('maps a %i answer to %s with the backend message', async (status, name, type) => {
-      server.use(
-        http.post(`${BASE_URL}/v1/provisions`, () =>
-          backstageError(status, name, 'the backend explains why'),
-        ),
-      );
-      const error = await createClient()
-        .provision(request, { credentials: user })
-        .catch(e => e);
-      expect(error).toBeInstanceOf(type);
-      expect(error.message).toBe(
-        `Provisioning Apigee credentials (request ${request.requestId}) failed: the backend explains why`,
-      );
-    });
+    ])(
+      'maps a %i answer to %s with the backend message',
+      async (status, name, type) => {
+        server.use(
+          http.post(`${BASE_URL}/v1/provisions`, () =>
+            backstageError(status, name, 'the backend explains why'),
+          ),
+        );
+        const error = await createClient()
+          .provision(request, { credentials: user })
+          .catch(e => e);
+        expect(error).toBeInstanceOf(type);
+        expect(error.message).toBe(
+          `Provisioning Apigee credentials (request ${request.requestId}) failed: the backend explains why`,
+        );
+      },
+    );
 
     it('reports a 502 with the status and the backend error name and message', async () => {
       server.use(
         http.post(`${BASE_URL}/v1/provisions`, () =>
-          backstageError(502, 'KeyProviderError', 'Apigee refused the key import; the key and secret created by this request were removed'),
+          backstageError(
+            502,
+            'KeyProviderError',
+            'Apigee refused the key import; the key and secret created by this request were removed',
+          ),
         ),
       );
       const error = await createClient()
@@ -160,18 +187,22 @@ describe('DefaultApigeeCredentialsService', () => {
 
     it('gives a readable, bounded error for a non-JSON error page', async () => {
       server.use(
-        http.post(`${BASE_URL}/v1/provisions`, () =>
-          new HttpResponse(`<html>${'x'.repeat(5000)}</html>`, {
-            status: 504,
-            statusText: 'Gateway Timeout',
-            headers: { 'content-type': 'text/html' },
-          }),
+        http.post(
+          `${BASE_URL}/v1/provisions`,
+          () =>
+            new HttpResponse(`<html>${'x'.repeat(5000)}</html>`, {
+              status: 504,
+              statusText: 'Gateway Timeout',
+              headers: { 'content-type': 'text/html' },
+            }),
         ),
       );
       const error = await createClient()
         .provision(request, { credentials: user })
         .catch(e => e);
-      expect(error.message).toMatch(/failed with HTTP 504; caused by Error: Request failed with status 504/);
+      expect(error.message).toMatch(
+        /failed with HTTP 504; caused by Error: Request failed with status 504/,
+      );
       expect(error.message.length).toBeLessThan(800);
     });
 
@@ -215,9 +246,12 @@ describe('DefaultApigeeCredentialsService', () => {
           },
         ),
       );
-      const page = await createClient().getCredentials('component:orders-service', {
-        credentials: user,
-      });
+      const page = await createClient().getCredentials(
+        'component:orders-service',
+        {
+          credentials: user,
+        },
+      );
       expect(page).toEqual({
         items: [
           {
@@ -234,12 +268,15 @@ describe('DefaultApigeeCredentialsService', () => {
 
     it('maps a 403 to NotAllowedError', async () => {
       server.use(
-        http.get(`${BASE_URL}/v1/entities/default/component/orders-service/credentials`, () =>
-          backstageError(403, 'NotAllowedError', 'not allowed to read'),
+        http.get(
+          `${BASE_URL}/v1/entities/default/component/orders-service/credentials`,
+          () => backstageError(403, 'NotAllowedError', 'not allowed to read'),
         ),
       );
       await expect(
-        createClient().getCredentials('component:default/orders-service', { credentials: user }),
+        createClient().getCredentials('component:default/orders-service', {
+          credentials: user,
+        }),
       ).rejects.toThrow(NotAllowedError);
     });
 

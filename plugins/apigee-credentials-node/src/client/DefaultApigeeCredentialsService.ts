@@ -23,7 +23,9 @@ const PLUGIN_ID = 'apigee-credentials';
  *
  * @public
  */
-export class DefaultApigeeCredentialsService implements ApigeeCredentialsService {
+export class DefaultApigeeCredentialsService
+  implements ApigeeCredentialsService
+{
   readonly #auth: AuthService;
   readonly #discovery: DiscoveryService;
 
@@ -95,7 +97,10 @@ export class DefaultApigeeCredentialsService implements ApigeeCredentialsService
   }
 }
 
-async function readJson(response: Response, operation: string): Promise<unknown> {
+async function readJson(
+  response: Response,
+  operation: string,
+): Promise<unknown> {
   try {
     return await response.json();
   } catch {

@@ -92,7 +92,9 @@ export function toProvisionResult(body: unknown): ProvisionResult {
 }
 
 /** Validates a credentials listing and keeps only the fields of {@link CredentialSummary}. */
-export function toCredentialsPage(body: unknown): { items: CredentialSummary[] } {
+export function toCredentialsPage(body: unknown): {
+  items: CredentialSummary[];
+} {
   const parsed = credentialsPageSchema.safeParse(body);
   if (!parsed.success) {
     throw unexpectedBody('a credentials listing', parsed.error);
