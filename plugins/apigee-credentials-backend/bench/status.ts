@@ -14,6 +14,7 @@ import { RotationEngine } from '../src/engine/RotationEngine';
 import { CredentialBinding } from '../src/engine/types';
 import { CatalogBindingStore } from '../src/service/bindings/CatalogBindingStore';
 import { createRouter } from '../src/service/router';
+import { CredentialsService } from '../src/service/CredentialsService';
 import { ACCOUNT_ID, REGION } from '../src/__testUtils__/world';
 import { createBenchDatabase } from './database';
 import { RemoteSandbox } from './remoteSandbox';
@@ -118,26 +119,36 @@ export async function createStatusApp(
   logger: LoggerService,
 ): Promise<express.Express> {
   const app = express();
+  const bindings = new CatalogBindingStore(knex);
+  const readModel = {
+    status: (id: string) => engine.storedStatus(id),
+    getRotation: (id: string) => engine.getRotation(id),
+    listRotations: (id: string, limit: number) =>
+      engine.listRotations(id, limit),
+  };
+  const statusSettings = {
+    maxAgeMs: 90 * 24 * 3600_000,
+    dueSoonMs: 14 * 24 * 3600_000,
+  };
   app.use(
     await createRouter({
       logger,
       httpAuth,
       permissions,
-      auditor,
-      bindings: new CatalogBindingStore(knex),
-      readModel: {
-        status: id => engine.storedStatus(id),
-        getRotation: id => engine.getRotation(id),
-        listRotations: (id, limit) => engine.listRotations(id, limit),
-      },
-      startRotation: async () => {
-        throw new Error('The status benchmark never rotates');
-      },
-      statusSettings: {
-        maxAgeMs: 90 * 24 * 3600_000,
-        dueSoonMs: 14 * 24 * 3600_000,
-      },
-      manualCooldownMs: 300_000,
+      bindings,
+      readModel,
+      service: new CredentialsService({
+        permissions,
+        auditor,
+        bindings,
+        readModel,
+        startRotation: async () => {
+          throw new Error('The status benchmark never rotates');
+        },
+        statusSettings,
+        manualCooldownMs: 300_000,
+      }),
+      statusSettings,
     }),
   );
   return app;

@@ -356,6 +356,47 @@ describe.each(databases.eachSupportedId())(
       expect(sandbox.faults.callCount()).toBe(0);
     });
 
+    it('offers status and rotation as registered actions, under the same permissions', async () => {
+      const { runPass, actionsRegistry, auditor } = await start();
+      await runPass();
+      const olivia = mockCredentials.user('user:default/olivia');
+      const rotated = await actionsRegistry.invoke({
+        id: 'test:rotate-credential',
+        input: {
+          entityRef: 'component:default/orders-service',
+          environment: 'prod',
+        },
+        credentials: olivia,
+      });
+      expect(rotated.output).toEqual({ rotationId: expect.any(String) });
+      const status = await actionsRegistry.invoke({
+        id: 'test:get-credential-status',
+        input: { entityRef: 'orders-service' },
+        credentials: olivia,
+      });
+      const prod = (status.output as any).credentials.find(
+        (c: any) => c.environment === 'prod',
+      );
+      expect(prod.keyFingerprint).toMatch(/^sha256:/);
+      // Every rotation's outcome is audited, whoever started it.
+      await new Promise(r => setTimeout(r, 500));
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({ eventId: 'credential-rotation-outcome' }),
+      );
+
+      const denied = await start({ denyRotate: true });
+      await expect(
+        denied.actionsRegistry.invoke({
+          id: 'test:rotate-credential',
+          input: {
+            entityRef: 'component:default/orders-service',
+            environment: 'prod',
+          },
+          credentials: olivia,
+        }),
+      ).rejects.toThrow(/may not rotate/);
+    });
+
     it('answers its health route without credentials', async () => {
       const { server } = await start();
       const res = await request(server).get('/api/apigee-credentials/health');

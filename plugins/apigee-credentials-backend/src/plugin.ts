@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import {
@@ -15,6 +16,9 @@ import { CatalogBindingStore } from './service/bindings/CatalogBindingStore';
 import { CatalogBindingSync } from './service/bindings/CatalogBindingSync';
 import { CredentialAlerts } from './service/CredentialAlerts';
 import { createRouter } from './service/router';
+import { registerCredentialActions } from './service/actions';
+import { auditOutcome } from './service/auditOutcome';
+import { CredentialsService } from './service/CredentialsService';
 import { ScheduledRotationPass } from './service/ScheduledRotationPass';
 import { readPluginSettings } from './service/settings';
 
@@ -48,6 +52,7 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { config, logger } = deps;
@@ -72,6 +77,7 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           keyProviders,
           onEvent: event => {
             void alerts.onEvent(event);
+            void auditOutcome(deps.auditor, event, logger);
           },
         });
         const sync = new CatalogBindingSync({
@@ -110,30 +116,40 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           },
         });
 
+        const readModel = {
+          status: (id: string) => engine.storedStatus(id),
+          getRotation: (id: string) => engine.getRotation(id),
+          listRotations: (id: string, limit: number) =>
+            engine.listRotations(id, limit),
+        };
+        const credentialsService = new CredentialsService({
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+          bindings,
+          readModel,
+          startRotation: async (bindingId, actor) => {
+            const started = await engine.startRotation(bindingId, {
+              trigger: 'manual',
+              actor,
+            });
+            started.done.catch(() => {
+              // The outcome is persisted and reported through events.
+            });
+            return { id: started.rotation.id };
+          },
+          statusSettings: settings.status,
+          manualCooldownMs: settings.manualCooldownMs,
+        });
+        registerCredentialActions(deps.actionsRegistry, credentialsService);
         deps.httpRouter.use(
           await createRouter({
             logger,
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
-            auditor: deps.auditor,
             bindings,
-            readModel: {
-              status: id => engine.storedStatus(id),
-              getRotation: id => engine.getRotation(id),
-              listRotations: (id, limit) => engine.listRotations(id, limit),
-            },
-            startRotation: async (bindingId, actor) => {
-              const started = await engine.startRotation(bindingId, {
-                trigger: 'manual',
-                actor,
-              });
-              started.done.catch(() => {
-                // The outcome is persisted and reported through events.
-              });
-              return { id: started.rotation.id };
-            },
+            readModel,
+            service: credentialsService,
             statusSettings: settings.status,
-            manualCooldownMs: settings.manualCooldownMs,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -17,6 +17,8 @@ import {
   Permission,
 } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha';
 import { Knex } from 'knex';
 import { apigeeCredentialsPlugin } from '../plugin';
 
@@ -40,6 +42,8 @@ export interface PluginBackend {
   runPass(): Promise<void>;
   auditor: ServiceMock<AuditorService>;
   notifications: unknown[];
+  /** The actions the plugin registered; invoke them as `test:<name>`. */
+  actionsRegistry: ReturnType<typeof actionsRegistryServiceMock>;
 }
 
 /**
@@ -58,6 +62,7 @@ export async function startPluginBackend(
     })),
   });
   const notifications: unknown[] = [];
+  const actionsRegistry = actionsRegistryServiceMock();
   const backend = await startTestBackend({
     features: [
       apigeeCredentialsPlugin,
@@ -84,6 +89,11 @@ export async function startPluginBackend(
           },
         }),
       }),
+      createServiceFactory({
+        service: actionsRegistryServiceRef,
+        deps: {},
+        factory: () => actionsRegistry,
+      }),
       mockServices.rootConfig.factory({ data: options.config }),
     ],
   });
@@ -96,5 +106,6 @@ export async function startPluginBackend(
     },
     auditor,
     notifications,
+    actionsRegistry,
   };
 }

@@ -1,16 +1,17 @@
 import {
-  AuditorService,
   BackstageCredentials,
   HttpAuthService,
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   apigeeCredentialsReadPermission,
-  apigeeCredentialsRotatePermission,
   CredentialStatus,
   CredentialSummary,
   Page,
@@ -21,26 +22,19 @@ import { z } from 'zod';
 import { CatalogBindingStore } from './bindings/CatalogBindingStore';
 import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
+import { CredentialsService } from './CredentialsService';
 import { RotationCooldownError, UnsupportedMediaTypeError } from './errors';
 import { StatusSettings, summarise, toRotationSummary } from './status';
-
-/** Starts a manual rotation; resolves with its id once it is recorded. */
-export type StartRotation = (
-  bindingId: string,
-  actor: string,
-) => Promise<{ id: string }>;
 
 export interface RouterOptions {
   logger: LoggerService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
-  auditor: AuditorService;
   bindings: CatalogBindingStore;
   readModel: CredentialsReadModel;
-  startRotation: StartRotation;
+  /** Permission checks, cooldown and audit trail shared with the actions registry. */
+  service: CredentialsService;
   statusSettings: StatusSettings;
-  /** Minimum time between two manual rotations of one binding. */
-  manualCooldownMs: number;
   now?: () => Date;
 }
 
@@ -100,14 +94,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const {
-    httpAuth,
-    permissions,
-    auditor,
-    bindings,
-    readModel,
-    statusSettings,
-  } = options;
+  const { httpAuth, permissions, bindings, readModel, statusSettings } =
+    options;
   const now = options.now ?? (() => new Date());
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
@@ -134,40 +122,12 @@ export async function createRouter(
     res.json({ status: 'ok' });
   });
 
-  async function authorize(
+  const { service } = options;
+  const authorize = (
     credentials: BackstageCredentials,
-    permission: typeof apigeeCredentialsReadPermission,
+    permission: ResourcePermission,
     entityRef: string,
-  ) {
-    const [decision] = await permissions.authorize(
-      [{ permission, resourceRef: entityRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You may not ${
-          permission.attributes.action === 'update'
-            ? 'rotate credentials of'
-            : 'read credentials of'
-        } ${entityRef}`,
-      );
-    }
-  }
-
-  async function summariesOf(entityRef: string): Promise<CredentialSummary[]> {
-    const rows = await bindings.listForEntity(entityRef);
-    const at = now();
-    return Promise.all(
-      rows.map(async row =>
-        summarise(
-          row,
-          row.error ? undefined : await readModel.status(row.id),
-          statusSettings,
-          at,
-        ),
-      ),
-    );
-  }
+  ) => service.authorize(credentials, permission, entityRef);
 
   router.get(
     '/v1/entities/:namespace/:kind/:name/credentials',
@@ -176,7 +136,7 @@ export async function createRouter(
       const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
       const credentials = await httpAuth.credentials(req);
       await authorize(credentials, apigeeCredentialsReadPermission, entityRef);
-      res.json({ items: await summariesOf(entityRef) });
+      res.json({ items: await service.summariesOf(entityRef) });
     },
   );
 
@@ -216,53 +176,18 @@ export async function createRouter(
       const params = parse(bindingParams, req.params, 'binding');
       const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-      const actor = credentials.principal.userEntityRef;
-      const bindingId = bindingIdOf(entityRef, params.bindingId);
-      const auditorEvent = await auditor.createEvent({
-        eventId: 'credential-rotate',
-        severityLevel: 'medium',
-        request: req,
-        meta: { entityRef, binding: params.bindingId },
-      });
       try {
-        await authorize(
-          credentials,
-          apigeeCredentialsRotatePermission,
+        const { id } = await service.requestRotation({
           entityRef,
-        );
-        const row = await bindings.get(bindingId);
-        if (!row) {
-          throw new NotFoundError(
-            `${entityRef} has no credential binding ${params.bindingId}`,
-          );
-        }
-        if (row.error) {
-          throw new InputError(`The binding is misconfigured: ${row.error}`);
-        }
-        const [last] = await readModel.listRotations(bindingId, 1);
-        if (last && last.trigger === 'manual' && last.phase !== 'failed') {
-          const elapsed = now().getTime() - last.startedAt.getTime();
-          if (
-            elapsed < options.manualCooldownMs &&
-            last.phase === 'completed'
-          ) {
-            const retryAfter = Math.ceil(
-              (options.manualCooldownMs - elapsed) / 1000,
-            );
-            res.setHeader('Retry-After', String(retryAfter));
-            throw new RotationCooldownError(
-              `The credential was rotated ${Math.floor(
-                elapsed / 1000,
-              )} s ago; try again in ${retryAfter} s`,
-              retryAfter,
-            );
-          }
-        }
-        const { id } = await options.startRotation(bindingId, actor);
-        await auditorEvent.success({ meta: { rotationId: id } });
+          environment: params.bindingId,
+          credentials,
+          request: req,
+        });
         res.status(202).json({ id });
       } catch (error) {
-        await auditorEvent.fail({ error: error as Error });
+        if (error instanceof RotationCooldownError) {
+          res.setHeader('Retry-After', String(error.retryAfterSeconds));
+        }
         throw error;
       }
     },
