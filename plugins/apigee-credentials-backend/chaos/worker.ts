@@ -7,8 +7,8 @@
  * counters and leak scan.
  */
 import { ConfigReader, JsonObject } from '@backstage/config';
-import { LoggerService } from '@backstage/backend-plugin-api';
 import knexFactory, { Knex } from 'knex';
+import { stderrLogger } from '../src/__testUtils__/stderrLogger';
 import { createRotationEngine } from '../src/engine/createRotationEngine';
 import { RotationInProgressError } from '../src/engine/failures';
 import { CredentialBinding } from '../src/engine/types';
@@ -19,27 +19,6 @@ export interface ChaosWorkerArgs {
   instanceId: string;
   bindings: CredentialBinding[];
   concurrency: number;
-}
-
-function stderrLogger(meta: Record<string, unknown> = {}): LoggerService {
-  const write = (level: string) => (message: string, extra?: unknown) => {
-    process.stderr.write(
-      `${JSON.stringify({
-        level,
-        message,
-        ...meta,
-        extra:
-          extra instanceof Error ? `${extra.name}: ${extra.message}` : extra,
-      })}\n`,
-    );
-  };
-  return {
-    error: write('error'),
-    warn: write('warn'),
-    info: write('info'),
-    debug: write('debug'),
-    child: childMeta => stderrLogger({ ...meta, ...childMeta }),
-  };
 }
 
 const say = (tag: string, value: unknown) =>

@@ -6,8 +6,8 @@
  * it at exactly that point. Log lines go to stderr as JSON, for the leak scan.
  */
 import { ConfigReader, JsonObject } from '@backstage/config';
-import { LoggerService } from '@backstage/backend-plugin-api';
 import knexFactory, { Knex } from 'knex';
+import { stderrLogger } from './stderrLogger';
 import { createRotationEngine } from '../engine/createRotationEngine';
 import { CredentialBinding, RotationTrigger } from '../engine/types';
 
@@ -20,27 +20,6 @@ export interface CrashWorkerArgs {
   bindings?: CredentialBinding[];
   /** rotate: checkpoint at which to halt, per binding id. */
   killAt?: Record<string, string>;
-}
-
-function stderrLogger(meta: Record<string, unknown> = {}): LoggerService {
-  const write = (level: string) => (message: string, extra?: unknown) => {
-    process.stderr.write(
-      `${JSON.stringify({
-        level,
-        message,
-        ...meta,
-        extra:
-          extra instanceof Error ? `${extra.name}: ${extra.message}` : extra,
-      })}\n`,
-    );
-  };
-  return {
-    error: write('error'),
-    warn: write('warn'),
-    info: write('info'),
-    debug: write('debug'),
-    child: childMeta => stderrLogger({ ...meta, ...childMeta }),
-  };
 }
 
 async function main() {
