@@ -14,7 +14,7 @@ export const apigeeCredentialsReadPermission = createPermission({
 });
 
 /**
- * Start a rotation of a credential bound to a catalog entity, or provision a new one.
+ * Start a rotation of a credential bound to a catalog entity.
  *
  * @public
  */
@@ -25,6 +25,17 @@ export const apigeeCredentialsRotatePermission = createPermission({
 });
 
 /**
+ * Provision the Apigee key and Secrets Manager secret of a new consumer (the scaffolder
+ * action). A basic permission: the component the credential is for does not exist yet.
+ *
+ * @public
+ */
+export const apigeeCredentialsProvisionPermission = createPermission({
+  name: 'apigee-credentials.credential.provision',
+  attributes: { action: 'create' },
+});
+
+/**
  * Every permission of the plugin, for registration with the permissions registry.
  *
  * @public
@@ -32,4 +43,5 @@ export const apigeeCredentialsRotatePermission = createPermission({
 export const apigeeCredentialsPermissions = [
   apigeeCredentialsReadPermission,
   apigeeCredentialsRotatePermission,
+  apigeeCredentialsProvisionPermission,
 ];

@@ -118,6 +118,18 @@ export interface KeyProvider {
   /** Deletes a key. Succeeds when the key is already gone (idempotent retry). */
   deleteKey(ref: DeveloperAppRef, consumerKey: string): Promise<void>;
   /**
+   * Optional: creates a developer app without API products, for provisioning a new consumer.
+   * Apigee generates a key for every new app; the caller deletes the keys it does not use.
+   * Throws a `conflict` error when the app exists and a `not-found` error when the developer
+   * does not. Providers without it can only provision into existing apps.
+   */
+  createApp?(ref: DeveloperAppRef): Promise<DeveloperAppDetails>;
+  /**
+   * Optional: deletes a developer app and its keys; used only to undo a provisioning that
+   * created the app. Succeeds when the app is already gone.
+   */
+  deleteApp?(ref: DeveloperAppRef): Promise<void>;
+  /**
    * Optional: the provider's own verdict on whether a key can be used with exactly the given
    * products. When absent, the engine applies {@link assessKeyUsability} to
    * {@link KeyProvider.getApp}.

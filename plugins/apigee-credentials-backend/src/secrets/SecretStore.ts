@@ -1,4 +1,6 @@
 import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -55,6 +57,66 @@ export interface SecretStore {
   ): Promise<void>;
 }
 
+/** A secret to create without a value; its first version comes from the protocol. */
+export interface NewSecret {
+  name: string;
+  accountId: string;
+  region: string;
+  description?: string;
+  kmsKeyId?: string;
+  tags?: Record<string, string>;
+}
+
+/** The Secrets Manager operations provisioning needs on top of rotation's. */
+export interface SecretProvisioning {
+  /**
+   * Creates a secret whose first version (AWSCURRENT) is `first.secretString`, with
+   * `first.token` as its version id, and returns its ARN. A retry with the same arguments
+   * returns the same secret (ref C.2: same token and value, same answer).
+   */
+  createSecret(
+    secret: NewSecret,
+    first: { token: string; secretString: string },
+  ): Promise<{ arn: string }>;
+  /**
+   * Stores a version labelled AWSCURRENT, with `token` as its id (idempotent). Only for a
+   * secret without any version: Secrets Manager makes a secret's first version AWSCURRENT
+   * whatever labels are asked for, so a new key must not be its first version.
+   */
+  putFirstVersion(
+    ref: SecretReference,
+    token: string,
+    secretString: string,
+  ): Promise<void>;
+  /** The secret's ARN, tags and staging labels; undefined when it does not exist. */
+  findSecret(ref: SecretReference): Promise<
+    | {
+        arn: string;
+        tags: Record<string, string>;
+        stages: Record<string, string[]>;
+      }
+    | undefined
+  >;
+  /**
+   * Deletes a secret at once, without a recovery window: only for a secret this plugin
+   * created and never promoted a value in. Succeeds when the secret is already gone.
+   */
+  deleteSecret(ref: SecretReference): Promise<void>;
+}
+
+/** Whether a store can also create and delete secrets (the AWS one can; test fakes may not). */
+export function canProvisionSecrets(
+  store: SecretStore,
+): store is SecretStore & SecretProvisioning {
+  const candidate = store as Partial<SecretProvisioning>;
+  return (
+    typeof candidate.createSecret === 'function' &&
+    typeof candidate.putFirstVersion === 'function' &&
+    typeof candidate.deleteSecret === 'function' &&
+    typeof candidate.findSecret === 'function'
+  );
+}
+
 /** Settings of {@link AwsSecretStore}. */
 export interface AwsSecretStoreOptions {
   credentialsManager: AwsCredentialsManager;
@@ -72,7 +134,7 @@ export interface AwsSecretStoreOptions {
 }
 
 /** {@link SecretStore} on the AWS SDK v3, with credentials from `aws.accounts` config. */
-export class AwsSecretStore implements SecretStore {
+export class AwsSecretStore implements SecretStore, SecretProvisioning {
   readonly #options: AwsSecretStoreOptions;
   readonly #allowed: ReadonlySet<string>;
   readonly #clients = new Map<string, Promise<SecretsManagerClient>>();
@@ -174,6 +236,91 @@ export class AwsSecretStore implements SecretStore {
         }),
       ),
     );
+  }
+
+  async createSecret(
+    secret: NewSecret,
+    first: { token: string; secretString: string },
+  ): Promise<{ arn: string }> {
+    const ref = {
+      name: secret.name,
+      accountId: secret.accountId,
+      region: secret.region,
+    };
+    const { client, secret: resolved } = await this.#client(ref);
+    const response = await this.#call('CreateSecret', resolved, () =>
+      client.send(
+        new CreateSecretCommand({
+          Name: secret.name,
+          ClientRequestToken: first.token,
+          SecretString: first.secretString,
+          Description: secret.description,
+          KmsKeyId: secret.kmsKeyId,
+          Tags: secret.tags
+            ? Object.entries(secret.tags).map(([Key, Value]) => ({
+                Key,
+                Value,
+              }))
+            : undefined,
+        }),
+      ),
+    );
+    return { arn: response.ARN! };
+  }
+
+  async putFirstVersion(
+    ref: SecretReference,
+    token: string,
+    secretString: string,
+  ): Promise<void> {
+    const { client, secret } = await this.#client(ref);
+    await this.#call('PutSecretValue', secret, () =>
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: secret.secretId,
+          ClientRequestToken: token,
+          SecretString: secretString,
+          VersionStages: ['AWSCURRENT'],
+        }),
+      ),
+    );
+  }
+
+  async findSecret(ref: SecretReference) {
+    const { client, secret } = await this.#client(ref);
+    try {
+      const response = await this.#call('DescribeSecret', secret, () =>
+        client.send(new DescribeSecretCommand({ SecretId: secret.secretId })),
+      );
+      return {
+        arn: response.ARN!,
+        tags: Object.fromEntries(
+          (response.Tags ?? []).map(tag => [tag.Key ?? '', tag.Value ?? '']),
+        ),
+        stages: response.VersionIdsToStages ?? {},
+      };
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException')
+        return undefined;
+      throw error;
+    }
+  }
+
+  async deleteSecret(ref: SecretReference): Promise<void> {
+    const { client, secret } = await this.#client(ref);
+    try {
+      await this.#call('DeleteSecret', secret, () =>
+        client.send(
+          new DeleteSecretCommand({
+            SecretId: secret.secretId,
+            ForceDeleteWithoutRecovery: true,
+          }),
+        ),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return;
+      throw error;
+    }
   }
 
   async #client(

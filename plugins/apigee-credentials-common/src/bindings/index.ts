@@ -5,3 +5,5 @@ export {
 } from './parseBindings';
 export { parseDurationMs } from './durations';
 export { parseRotationWindow } from './window';
+export { formatBindingAnnotation } from './formatBinding';
+export type { BindingAnnotationFields } from './formatBinding';

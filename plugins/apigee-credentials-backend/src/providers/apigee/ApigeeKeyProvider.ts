@@ -192,6 +192,30 @@ export class ApigeeKeyProvider implements KeyProvider {
     }
   }
 
+  async createApp(ref: DeveloperAppRef): Promise<DeveloperAppDetails> {
+    // ref A.3 / B.2 apps.create: no products, so the key Apigee generates calls nothing.
+    await this.#call('create app', ref, {
+      method: 'POST',
+      path: `${this.#developerPath(ref)}/apps`,
+      json: { name: ref.app },
+    });
+    return this.getApp(ref);
+  }
+
+  async deleteApp(ref: DeveloperAppRef): Promise<void> {
+    try {
+      await this.#call('delete app', ref, {
+        method: 'DELETE',
+        path: this.#appPath(ref),
+      });
+    } catch (error) {
+      // Gone already (a retry after a lost answer) is what was asked for.
+      if (error instanceof KeyProviderError && error.kind === 'not-found')
+        return;
+      throw error;
+    }
+  }
+
   /** GET key, whose answer includes the secret; used only to confirm an idempotent import. */
   async #readKeyWithSecret(
     ref: DeveloperAppRef,
