@@ -132,12 +132,16 @@ describe.each(databases.eachSupportedId())(
       await sandbox.stop();
     });
 
-    async function start(options?: { denyRotate?: boolean }) {
+    async function start(options?: {
+      denyRotate?: boolean;
+      denyProvision?: boolean;
+    }) {
       const started = await startPluginBackend({
         knex: await databases.init(databaseId),
         entities,
         allow: permission =>
-          !(options?.denyRotate && permission.name.endsWith('.rotate')),
+          !(options?.denyRotate && permission.name.endsWith('.rotate')) &&
+          !(options?.denyProvision && permission.name.endsWith('.provision')),
         config: {
           aws: {
             accounts: [
@@ -395,6 +399,126 @@ describe.each(databases.eachSupportedId())(
           credentials: olivia,
         }),
       ).rejects.toThrow(/may not rotate/);
+    });
+
+    it('provisions a new consumer over HTTP for a user, once per request id, audited', async () => {
+      const { server, auditor } = await start();
+      const body = {
+        requestId: `plugin-test-${databaseId}`,
+        provider: 'acme-edge',
+        developer: 'orders-team@example.com',
+        app: `provisioned-${databaseId.toLowerCase().replace('_', '')}`,
+        apiProducts: ['orders-api'],
+        environment: 'prod',
+        secret: {
+          name: `provisioned/${databaseId.toLowerCase()}`,
+          accountId: ACCOUNT,
+          region: 'eu-west-1',
+        },
+        owner: 'group:default/team-orders',
+      };
+      const user = mockCredentials.user('user:default/olivia');
+      const planned = await request(server)
+        .post(`${API}/provisions`)
+        .set(
+          'Authorization',
+          mockCredentials.user.header(user.principal.userEntityRef),
+        )
+        .send({ ...body, dryRun: true });
+      expect(planned.status).toBe(200);
+      expectSchema('ProvisionResult', planned.body);
+      expect(planned.body.created).toEqual({
+        app: true,
+        key: true,
+        secret: true,
+      });
+
+      const created = await request(server)
+        .post(`${API}/provisions`)
+        .set(
+          'Authorization',
+          mockCredentials.user.header(user.principal.userEntityRef),
+        )
+        .send(body);
+      expect(created.status).toBe(201);
+      expectSchema('ProvisionResult', created.body);
+      const sm = new SecretsManagerClient({
+        endpoint: sandbox.url,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'sandbox' },
+      });
+      const value = JSON.parse(
+        (
+          await sm.send(
+            new GetSecretValueCommand({ SecretId: created.body.secretArn }),
+          )
+        ).SecretString!,
+      );
+      const everything = JSON.stringify([
+        planned.body,
+        created.body,
+        auditor.createEvent.mock.calls.map(([event]) => event.meta),
+      ]);
+      expect(everything).not.toContain(value.consumerKey);
+      expect(everything).not.toContain(value.consumerSecret);
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({
+          eventId: 'credential-provision',
+          meta: expect.objectContaining({ requestId: body.requestId }),
+        }),
+      );
+
+      const repeated = await request(server)
+        .post(`${API}/provisions`)
+        .set('Authorization', mockCredentials.user.header())
+        .send(body);
+      expect(repeated.status).toBe(200);
+      expect(repeated.body).toEqual(created.body);
+    });
+
+    it('refuses provisioning without the permission, for services, and for bad input', async () => {
+      const allowed = await start();
+      const denied = await start({ denyProvision: true });
+      sandbox.faults.resetCounters();
+      const body = {
+        requestId: 'refused-request',
+        provider: 'acme-edge',
+        developer: 'orders-team@example.com',
+        app: 'never-made',
+        apiProducts: ['orders-api'],
+        environment: 'prod',
+        secret: { name: 'never/made', accountId: ACCOUNT, region: 'eu-west-1' },
+        owner: 'team-orders',
+      };
+      const post = (
+        server: typeof allowed.server,
+        header: string,
+        data: object,
+      ) =>
+        request(server)
+          .post(`${API}/provisions`)
+          .set('Authorization', header)
+          .send(data);
+      expect(
+        (await post(denied.server, mockCredentials.user.header(), body)).status,
+      ).toBe(403);
+      expect(
+        (await post(allowed.server, mockCredentials.service.header(), body))
+          .status,
+      ).toBe(403);
+      expect(
+        (await post(allowed.server, mockCredentials.none.header(), body))
+          .status,
+      ).toBe(401);
+      const bad = await post(allowed.server, mockCredentials.user.header(), {
+        ...body,
+        apiProducts: [],
+        secret: { name: 'x', accountId: '42', region: 'eu-west-1' },
+        policy: { maxAge: 'soon' },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/apiProducts.*secret\.accountId/s);
+      expect(sandbox.faults.callCount()).toBe(0);
     });
 
     it('answers its health route without credentials', async () => {

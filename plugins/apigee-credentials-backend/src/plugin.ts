@@ -11,7 +11,12 @@ import {
   KeyProvider,
 } from '@keyrotation/backstage-plugin-apigee-credentials-node';
 import { apigeeCredentialsPermissions } from '@keyrotation/backstage-plugin-apigee-credentials-common';
-import { createRotationEngine } from './engine/createRotationEngine';
+import { createEngineDependencies } from './engine/createRotationEngine';
+import { RotationEngine } from './engine/RotationEngine';
+import { Provisioner } from './provisioning/Provisioner';
+import { ProvisioningService } from './provisioning/ProvisioningService';
+import { ProvisionStore } from './provisioning/ProvisionStore';
+import { canProvisionSecrets } from './secrets/SecretStore';
 import { CatalogBindingStore } from './service/bindings/CatalogBindingStore';
 import { CatalogBindingSync } from './service/bindings/CatalogBindingSync';
 import { CredentialAlerts } from './service/CredentialAlerts';
@@ -69,8 +74,8 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           statusSettings: settings.status,
           notifyOnSuccess: settings.notifyOnSuccess,
         });
-        // Creating the engine applies the database migrations (unless skipped).
-        const engine = await createRotationEngine({
+        // Building the engine applies the database migrations (unless skipped).
+        const engineDeps = await createEngineDependencies({
           config,
           database: deps.database,
           logger,
@@ -79,6 +84,16 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
             void alerts.onEvent(event);
             void auditOutcome(deps.auditor, event, logger);
           },
+        });
+        const engine = new RotationEngine(engineDeps);
+        if (!canProvisionSecrets(engineDeps.secrets)) {
+          throw new Error('The Secrets Manager store cannot create secrets');
+        }
+        // Shares the engine's providers and Secrets Manager clients, so rate limits hold.
+        const provisioner = new Provisioner({
+          engine: engineDeps,
+          secrets: engineDeps.secrets,
+          store: new ProvisionStore(await deps.database.getClient()),
         });
         const sync = new CatalogBindingSync({
           catalog: deps.catalog,
@@ -113,6 +128,8 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           ...schedule,
           fn: async () => {
             await pass.run();
+            // Provisions whose backend died mid-way: undo (or finish) them.
+            await provisioner.recoverAbandoned();
           },
         });
 
@@ -149,6 +166,11 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
             bindings,
             readModel,
             service: credentialsService,
+            provisioning: new ProvisioningService({
+              provisioner,
+              permissions: deps.permissions,
+              auditor: deps.auditor,
+            }),
             statusSettings: settings.status,
           }),
         );

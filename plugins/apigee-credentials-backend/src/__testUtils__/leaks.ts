@@ -7,6 +7,7 @@ const TABLES = [
   'leases',
   'key_deletions',
   'catalog_bindings',
+  'provisions',
 ];
 
 /** Every row of every plugin table, as text. */

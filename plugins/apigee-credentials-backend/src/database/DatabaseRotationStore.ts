@@ -85,7 +85,7 @@ interface DeletionRow {
 }
 
 /** SQLite returns timestamps as epoch milliseconds, PostgreSQL as Date objects. */
-function toDate(value: unknown): Date | undefined {
+export function toDate(value: unknown): Date | undefined {
   if (value === null || value === undefined) return undefined;
   if (value instanceof Date) return value;
   if (typeof value === 'number') return new Date(value);

@@ -23,6 +23,7 @@ import { CatalogBindingStore } from './bindings/CatalogBindingStore';
 import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
 import { CredentialsService } from './CredentialsService';
+import { ProvisioningService } from '../provisioning/ProvisioningService';
 import { RotationCooldownError, UnsupportedMediaTypeError } from './errors';
 import { StatusSettings, summarise, toRotationSummary } from './status';
 
@@ -34,6 +35,8 @@ export interface RouterOptions {
   readModel: CredentialsReadModel;
   /** Permission checks, cooldown and audit trail shared with the actions registry. */
   service: CredentialsService;
+  /** Provisioning of new consumers (the scaffolder action's backend); off when absent. */
+  provisioning?: ProvisioningService;
   statusSettings: StatusSettings;
   now?: () => Date;
 }
@@ -192,6 +195,20 @@ export async function createRouter(
       }
     },
   );
+
+  router.post('/v1/provisions', async (req, res) => {
+    if (!options.provisioning) {
+      throw new NotFoundError('Provisioning is not enabled in this backend');
+    }
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { result, repeated } = await options.provisioning.provision({
+      body: req.body,
+      credentials,
+      request: req,
+    });
+    // 201 when this request created something; 200 for a dry run or a repeat.
+    res.status(result.dryRun || repeated ? 200 : 201).json(result);
+  });
 
   router.get('/v1/rotations/:id', async (req, res) => {
     const { id } = parse(

@@ -1,0 +1,413 @@
+import {
+  assessKeyUsability,
+  DeveloperAppDetails,
+  DeveloperAppRef,
+  fingerprint,
+  isKeyProviderError,
+  KeyProvider,
+  KeyUsability,
+} from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import { EngineDependencies } from '../engine/context';
+import { generateApiKeyPair } from '../engine/keyGeneration';
+import { SecretScrubber } from '../engine/scrub';
+import { SecretReference } from '../engine/types';
+import { SecretProvisioning, SecretStore } from '../secrets/SecretStore';
+import {
+  DEFAULT_CREDENTIAL_FIELDS,
+  MalformedSecretError,
+  readSecretCredential,
+  writeSecretCredential,
+} from '../secrets/secretValue';
+import { ProvisionFailure } from './provisionErrors';
+import { ValidProvisionRequest } from './provisionRequest';
+import { ProvisionProgress } from './ProvisionStore';
+
+/** Tag on every secret provisioning creates: the attempt id, so undo deletes only its own. */
+export const PROVISION_TAG = 'apigee-credentials:provision-id';
+
+/** What a run of the protocol needs from the plugin. */
+export interface ProvisionDependencies {
+  engine: Pick<
+    EngineDependencies,
+    'providerFor' | 'settings' | 'logger' | 'clock' | 'retry'
+  >;
+  secrets: SecretStore & SecretProvisioning;
+}
+
+/** The facts a plan (and a run) starts from; read-only calls only. */
+export interface ProvisionPlan {
+  provider: KeyProvider;
+  appRef: DeveloperAppRef;
+  /** The app as it is, or undefined when it must be created. */
+  app?: DeveloperAppDetails;
+  secretRef: SecretReference;
+  /** ARN when the secret exists (always for a fill). */
+  secretArn?: string;
+  /** The other JSON fields of the secret being filled, kept as they are. */
+  baseDocument: Record<string, unknown>;
+  /** The secret to fill has no version yet (e.g. made by infrastructure code without one). */
+  secretIsEmpty: boolean;
+  steps: string[];
+}
+
+/**
+ * Reads what a request would change and refuses requests that cannot succeed or would be
+ * unsafe, before anything is changed: an unknown provider, an app the provider cannot
+ * create, a secret name that is taken, or an existing secret that already holds a
+ * credential (filling it would replace another consumer's key).
+ */
+export async function planProvision(
+  deps: ProvisionDependencies,
+  request: ValidProvisionRequest,
+): Promise<ProvisionPlan> {
+  const { engine, secrets } = deps;
+  let provider: KeyProvider;
+  try {
+    provider = engine.providerFor(request.provider);
+  } catch (error) {
+    throw new ProvisionFailure('invalid', (error as Error).message);
+  }
+  const appRef = { developer: request.developer, app: request.app };
+  const secretRef: SecretReference =
+    'arn' in request.secret
+      ? { arn: request.secret.arn }
+      : {
+          name: request.secret.name,
+          accountId: request.secret.accountId,
+          region: request.secret.region,
+        };
+  const target = secrets.resolve(secretRef); // refuses accounts not allow-listed
+  const steps: string[] = [];
+
+  let app: DeveloperAppDetails | undefined;
+  try {
+    app = await engine.retry.run('read the app', () => provider.getApp(appRef));
+  } catch (error) {
+    if (!isKeyProviderError(error) || error.kind !== 'not-found') throw error;
+  }
+  if (app) {
+    steps.push(
+      `use the existing developer app ${request.app} of ${request.developer}`,
+    );
+  } else {
+    if (!provider.createApp) {
+      throw new ProvisionFailure(
+        'invalid',
+        `Developer app ${request.app} of ${request.developer} does not exist and provider ${request.provider} cannot create apps; create the app first`,
+      );
+    }
+    steps.push(
+      `create the developer app ${request.app} of ${request.developer} in ${request.provider} (the developer must exist)`,
+    );
+  }
+
+  const existing = await engine.retry.run('read the secret', () =>
+    secrets.findSecret(secretRef),
+  );
+  let baseDocument: Record<string, unknown> = {};
+  let secretIsEmpty = false;
+  if ('arn' in secretRef) {
+    if (!existing) {
+      throw new ProvisionFailure(
+        'invalid',
+        `Secret ${target.label} does not exist; give the name, account and region of a secret to create instead`,
+      );
+    }
+    baseDocument = await documentToFill(deps, secretRef, target.label);
+    secretIsEmpty = Object.keys(existing.stages).length === 0;
+    steps.push(
+      `store the new key in the existing secret ${target.label} (its other fields are kept)`,
+    );
+  } else {
+    if (existing) {
+      throw new ProvisionFailure(
+        'conflict',
+        `Secret ${target.label} exists already; to fill an existing secret, give its ARN`,
+      );
+    }
+    steps.push(`create the secret ${target.label}`);
+  }
+  steps.push(
+    `issue a new consumer key with API products ${request.apiProducts.join(
+      ', ',
+    )}`,
+    'store it as the pending version, verify it in Apigee, then make it the current version',
+    `bind the component with annotation ${request.annotation.key}`,
+  );
+  return {
+    provider,
+    appRef,
+    app,
+    secretRef,
+    secretArn: existing?.arn,
+    baseDocument,
+    secretIsEmpty,
+    steps,
+  };
+}
+
+/**
+ * Version id of the value a new secret starts with, derived from the attempt id so that a
+ * retried call is the same call. It holds no credential: Secrets Manager makes a secret's
+ * first version AWSCURRENT at once, and the new key may only become current once verified.
+ */
+export function firstVersionToken(attemptId: string): string {
+  return `initial-${attemptId}`;
+}
+
+/** The current JSON of a secret to fill; refuses one that holds a credential already. */
+async function documentToFill(
+  deps: ProvisionDependencies,
+  ref: SecretReference,
+  label: string,
+): Promise<Record<string, unknown>> {
+  const current = await deps.engine.retry.run('read the secret value', () =>
+    deps.secrets.getVersion(ref, { stage: 'AWSCURRENT' }),
+  );
+  if (current?.secretString === undefined) return {};
+  try {
+    readSecretCredential(current.secretString, DEFAULT_CREDENTIAL_FIELDS);
+  } catch (error) {
+    if (!(error instanceof MalformedSecretError)) throw error;
+    try {
+      const document = JSON.parse(current.secretString);
+      if (document && typeof document === 'object' && !Array.isArray(document))
+        return document;
+    } catch {
+      // Not JSON: refused below.
+    }
+    throw new ProvisionFailure(
+      'invalid',
+      `Secret ${label} holds a value that is not a JSON object; the plugin only fills JSON secrets`,
+    );
+  }
+  throw new ProvisionFailure(
+    'conflict',
+    `Secret ${label} already holds a consumer key; it is rotated, not provisioned again`,
+  );
+}
+
+/**
+ * One run of the provisioning protocol for one request (DESIGN.md §3, steps 2-5 applied to a
+ * new credential): the new key is stored as AWSPENDING before Apigee sees it, verified, and
+ * only then becomes AWSCURRENT. `record` persists progress before each side effect.
+ */
+export class ProvisionAttempt {
+  readonly scrubber = new SecretScrubber();
+  readonly steps: string[] = [];
+
+  constructor(
+    private readonly deps: ProvisionDependencies,
+    private readonly request: ValidProvisionRequest,
+    /** Attempt id: the pending version's ClientRequestToken and the secret's tag. */
+    readonly id: string,
+    readonly progress: ProvisionProgress,
+    private readonly record: (progress: ProvisionProgress) => Promise<void>,
+  ) {}
+
+  async run(plan: ProvisionPlan): Promise<void> {
+    const { engine, secrets } = this.deps;
+    const { provider, appRef, secretRef } = plan;
+    const retry = <T>(operation: string, fn: () => Promise<T>) =>
+      engine.retry.run(operation, fn, e => this.scrubber.describe(e));
+
+    if (!plan.app) {
+      await this.#mark({ appWasMissing: true, appCreateStarted: true });
+      const created = await retry('create the app', () =>
+        provider.createApp!(appRef),
+      );
+      // Apigee issues a key with every new app; this credential uses its own key instead.
+      for (const key of created.keys) {
+        await retry('delete the generated key', () =>
+          provider.deleteKey(appRef, key.consumerKey),
+        );
+      }
+      this.steps.push(`created the developer app ${appRef.app}`);
+    }
+
+    let secretArn = plan.secretArn;
+    if (!('arn' in secretRef)) {
+      await this.#mark({ secretCreateStarted: true });
+      const { tags, description, kmsKeyId } = this.request.secret as {
+        tags?: Record<string, string>;
+        description?: string;
+        kmsKeyId?: string;
+      };
+      secretArn = (
+        await retry('create the secret', () =>
+          secrets.createSecret(
+            {
+              ...secretRef,
+              description,
+              kmsKeyId,
+              tags: { ...tags, [PROVISION_TAG]: this.id },
+            },
+            {
+              token: firstVersionToken(this.id),
+              secretString: JSON.stringify(plan.baseDocument),
+            },
+          ),
+        )
+      ).arn;
+      this.steps.push(`created the secret ${secretArn}`);
+    }
+    await this.#mark({ secretArn });
+    // From here on, address the secret by its ARN: a same-named secret made later is not it.
+    const secret: SecretReference = { arn: secretArn! };
+
+    if (plan.secretIsEmpty) {
+      await retry('store a first, empty version', () =>
+        secrets.putFirstVersion(
+          secret,
+          firstVersionToken(this.id),
+          JSON.stringify(plan.baseDocument),
+        ),
+      );
+    }
+
+    const pair = generateApiKeyPair({
+      keyLength: engine.settings.keyLength,
+      secretLength: engine.settings.secretLength,
+    });
+    this.scrubber.add(pair.consumerKey, pair.consumerSecret);
+    const keyFingerprint = fingerprint(pair.consumerKey);
+    await this.#mark({ pendingStarted: true, keyFingerprint });
+    await retry('store AWSPENDING', () =>
+      secrets.putPendingVersion(
+        secret,
+        this.id,
+        writeSecretCredential(
+          plan.baseDocument,
+          DEFAULT_CREDENTIAL_FIELDS,
+          pair,
+        ),
+      ),
+    );
+
+    await this.#mark({ keyImportStarted: true });
+    await retry('import the key', () => provider.importKey(appRef, pair));
+    await retry('associate API products', () =>
+      provider.addApiProducts(
+        appRef,
+        pair.consumerKey,
+        this.request.apiProducts,
+      ),
+    );
+    await this.#approve(provider, appRef, pair.consumerKey);
+    this.steps.push(
+      `issued key ${keyFingerprint} with API products ${this.request.apiProducts.join(
+        ', ',
+      )}`,
+    );
+
+    await this.#verify(provider, appRef, pair.consumerKey, keyFingerprint);
+    this.steps.push(`verified key ${keyFingerprint} in Apigee`);
+
+    await promote(this.deps, secret, this.id);
+    await this.#mark({ promoted: true });
+    this.steps.push(
+      `made key ${keyFingerprint} the current version of the secret`,
+    );
+  }
+
+  /** Approves the key and its manual-approval product associations (ref D). */
+  async #approve(
+    provider: KeyProvider,
+    appRef: DeveloperAppRef,
+    consumerKey: string,
+  ): Promise<void> {
+    const app = await this.deps.engine.retry.run('read the app', () =>
+      provider.getApp(appRef),
+    );
+    const key = app.keys.find(k => k.consumerKey === consumerKey);
+    for (const association of key?.apiProducts ?? []) {
+      if (association.status === 'pending') {
+        await this.deps.engine.retry.run(
+          `approve API product ${association.apiProduct}`,
+          () =>
+            provider.approveApiProduct(
+              appRef,
+              consumerKey,
+              association.apiProduct,
+            ),
+        );
+      }
+    }
+    if (key && key.status !== 'approved') {
+      await this.deps.engine.retry.run('approve the key', () =>
+        provider.approveKey(appRef, consumerKey),
+      );
+    }
+  }
+
+  /** The key must be usable with exactly the requested products before it becomes current. */
+  async #verify(
+    provider: KeyProvider,
+    appRef: DeveloperAppRef,
+    consumerKey: string,
+    keyFingerprint: string,
+  ): Promise<void> {
+    const expected = this.request.apiProducts;
+    let usability: KeyUsability;
+    if (provider.checkUsability) {
+      usability = await this.deps.engine.retry.run('check the new key', () =>
+        provider.checkUsability!(appRef, consumerKey, expected),
+      );
+    } else {
+      const app = await this.deps.engine.retry.run('read the app', () =>
+        provider.getApp(appRef),
+      );
+      usability = assessKeyUsability(
+        app,
+        app.keys.find(k => k.consumerKey === consumerKey),
+        { expectedApiProducts: expected, now: this.deps.engine.clock.now() },
+      );
+    }
+    if (!usability.usable) {
+      throw new ProvisionFailure(
+        'invalid',
+        `The new key ${keyFingerprint} is not usable, so it was not made current: ${usability.problems
+          .map(p => p.message)
+          .join('; ')}`,
+      );
+    }
+  }
+
+  async #mark(patch: Partial<ProvisionProgress>): Promise<void> {
+    Object.assign(this.progress, patch);
+    await this.record(this.progress);
+  }
+}
+
+/**
+ * Makes version `versionId` AWSCURRENT (the version that held it becomes AWSPREVIOUS) and
+ * drops its AWSPENDING label. Safe to repeat: each move is skipped once done.
+ */
+export async function promote(
+  deps: ProvisionDependencies,
+  secret: SecretReference,
+  versionId: string,
+): Promise<void> {
+  const { secrets, engine } = deps;
+  const stages = await engine.retry.run('read the staging labels', () =>
+    secrets.describeStages(secret),
+  );
+  const holder = Object.keys(stages).find(v =>
+    stages[v].includes('AWSCURRENT'),
+  );
+  if (holder !== versionId) {
+    await engine.retry.run('promote to AWSCURRENT', () =>
+      secrets.updateStage(secret, 'AWSCURRENT', {
+        moveToVersionId: versionId,
+        removeFromVersionId: holder,
+      }),
+    );
+  }
+  if (stages[versionId]?.includes('AWSPENDING')) {
+    await engine.retry.run('clear AWSPENDING', () =>
+      secrets.updateStage(secret, 'AWSPENDING', {
+        removeFromVersionId: versionId,
+      }),
+    );
+  }
+}
