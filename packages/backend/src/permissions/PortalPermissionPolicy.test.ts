@@ -1,6 +1,9 @@
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
-import { apigeeCredentialsRotatePermission } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import {
+  apigeeCredentialsProvisionPermission,
+  apigeeCredentialsRotatePermission,
+} from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
 
@@ -53,6 +56,18 @@ describe('PortalPermissionPolicy', () => {
       permission: apigeeCredentialsRotatePermission,
     });
     expect(decision).toEqual({ result: AuthorizeResult.DENY });
+  });
+
+  it('lets signed-in users provision new consumers, and nobody else', async () => {
+    expect(
+      await policy.handle(
+        { permission: apigeeCredentialsProvisionPermission },
+        userWith(['user:default/ada', 'group:default/team-orders']),
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+    expect(
+      await policy.handle({ permission: apigeeCredentialsProvisionPermission }),
+    ).toEqual({ result: AuthorizeResult.DENY });
   });
 
   it('allows other permissions', async () => {

@@ -12,13 +12,20 @@ import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
-import { apigeeCredentialsRotatePermission } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import {
+  apigeeCredentialsProvisionPermission,
+  apigeeCredentialsRotatePermission,
+} from '@keyrotation/backstage-plugin-apigee-credentials-common';
 
 /**
  * The portal's permission policy.
  *
  * - Rotating an Apigee credential is allowed to the owners of the catalog entity it is bound
  *   to, and to members of the configured admin groups for any entity.
+ * - Provisioning a new consumer's credential (the scaffolder template) is allowed to every
+ *   signed-in user: it creates a new app, key and secret, never touches existing ones that
+ *   hold a key, and the template makes the user's team the owner. Narrow it to a group here
+ *   if your platform team reviews new consumers.
  * - Everything else is allowed: this demo portal has no other restricted resources yet.
  */
 export class PortalPermissionPolicy implements PermissionPolicy {
@@ -48,6 +55,15 @@ export class PortalPermissionPolicy implements PermissionPolicy {
         request.permission,
         catalogConditions.isEntityOwner({ claims }),
       );
+    }
+    if (
+      isPermission(request.permission, apigeeCredentialsProvisionPermission)
+    ) {
+      return {
+        result: user?.info.ownershipEntityRefs.length
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
     }
     return { result: AuthorizeResult.ALLOW };
   }
