@@ -109,6 +109,85 @@ const BAD_BINDINGS: Array<{
   },
 ];
 
+/** Bad provision requests; none may reach Apigee or AWS. Listed in the README. */
+function provisionCases(): Array<{
+  case: string;
+  body: Record<string, unknown>;
+  status: number;
+  message?: RegExp;
+  authorization?: string;
+}> {
+  const valid = {
+    requestId: 'bad-input-provision',
+    provider: 'edge',
+    developer: good().developer,
+    app: 'new-consumer',
+    apiProducts: ['orders-api'],
+    environment: 'prod',
+    secret: { name: 'new/consumer', accountId: ACCOUNT_ID, region: REGION },
+    owner: 'team-a',
+  };
+  return [
+    {
+      case: 'provision: no request id, no products',
+      body: { ...valid, requestId: undefined, apiProducts: [] },
+      status: 400,
+      message: /requestId.*apiProducts: at least one/s,
+    },
+    {
+      case: 'provision: app `../admin`',
+      body: { ...valid, app: '../admin' },
+      status: 400,
+      message: /app may only contain/,
+    },
+    {
+      case: 'provision: secret name with a space',
+      body: { ...valid, secret: { ...valid.secret, name: 'a b' } },
+      status: 400,
+      message: /secret\.name/,
+    },
+    {
+      case: 'provision: account not allow-listed',
+      body: {
+        ...valid,
+        secret: { ...valid.secret, accountId: OTHER_ACCOUNT_ID },
+      },
+      status: 403,
+      message: /allowedAccountIds/,
+    },
+    {
+      case: 'provision: owner a component',
+      body: { ...valid, owner: 'component:default/x' },
+      status: 400,
+      message: /owner/,
+    },
+    {
+      case: 'provision: maxAge `soon`',
+      body: { ...valid, policy: { maxAge: 'soon' } },
+      status: 400,
+      message: /maxAge/,
+    },
+    {
+      case: 'provision: unknown field',
+      body: { ...valid, consumerSecret: 'please-use-this' },
+      status: 400,
+      message: /consumerSecret/,
+    },
+    {
+      case: 'provision: unknown provider',
+      body: { ...valid, provider: 'nope' },
+      status: 400,
+      message: /No key provider named nope/,
+    },
+    {
+      case: 'provision with a service token',
+      body: valid,
+      status: 403,
+      authorization: mockCredentials.service.header(),
+    },
+  ];
+}
+
 function entity(
   name: string,
   annotations: Record<string, string> = {},
@@ -384,6 +463,16 @@ describe('bad input', () => {
           status: 400,
           message: /invalid cursor/,
         },
+        ...provisionCases().map(c => ({
+          case: c.case,
+          send: () =>
+            request(server)
+              .post(`${API}/provisions`)
+              .set('Authorization', c.authorization ?? user)
+              .send(c.body),
+          status: c.status,
+          message: c.message,
+        })),
         {
           case: 'fleet status not a status',
           send: () =>

@@ -133,6 +133,7 @@ export class ProvisionStore {
     previousId: string,
     next: {
       id: string;
+      requestHash: string;
       actor: string;
       progress: ProvisionProgress;
       leaseUntil: Date;
@@ -141,9 +142,10 @@ export class ProvisionStore {
   ): Promise<boolean> {
     const updated = await this.db<Row>('provisions')
       .where({ request_id: requestId, id: previousId })
-      .whereNot({ state: 'completed' })
+      .where({ state: 'failed' })
       .update({
         id: next.id,
+        request_hash: next.requestHash,
         actor: next.actor,
         state: 'running',
         progress: JSON.stringify(next.progress),

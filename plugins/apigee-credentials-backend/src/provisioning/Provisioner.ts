@@ -12,6 +12,7 @@ import {
   promote,
   ProvisionAttempt,
   ProvisionDependencies,
+  ProvisionPlan,
   PROVISION_TAG,
 } from './ProvisionAttempt';
 import { toResponseError } from './provisionErrors';
@@ -81,7 +82,8 @@ export class Provisioner {
     const id = randomUUID();
     const progress: ProvisionProgress = { request };
     const existing = await store.get(request.requestId);
-    if (existing) {
+    if (existing && existing.state !== 'failed') {
+      // A failed request may be sent again with corrected input; anything else may not.
       if (existing.requestHash !== request.hash) {
         throw new ConflictError(
           `Provision request ${request.requestId} was made before with other input; use a new request id`,
@@ -90,14 +92,24 @@ export class Provisioner {
       if (existing.state === 'completed') {
         return { result: existing.result!, repeated: true };
       }
-      if (existing.state === 'running') {
-        // Its process died (or it is still running, and takeOver refuses).
-        if (!(await this.#takeOver(existing))) throw busy(request.requestId);
-        const finished = await this.#settle(existing);
-        if (finished) return { result: finished, repeated: true };
-      }
+      // Running: its process died (or it is still running, and takeOver refuses).
+      if (!(await this.#takeOver(existing))) throw busy(request.requestId);
+      const finished = await this.#settle(existing);
+      if (finished) return { result: finished, repeated: true };
+    }
+
+    // Read-only checks first: a request refused here leaves no trace but its audit event.
+    let plan: ProvisionPlan;
+    try {
+      plan = await planProvision(this.#options, request);
+    } catch (error) {
+      throw toResponseError(error, describeError(error));
+    }
+
+    if (existing) {
       const restarted = await store.restart(request.requestId, existing.id, {
         id,
+        requestHash: request.hash,
         actor,
         progress,
         leaseUntil: this.#leaseUntil(),
@@ -132,7 +144,6 @@ export class Provisioner {
         ),
     );
     try {
-      const plan = await planProvision(this.#options, request);
       attempt.steps.push(...plan.steps.filter(s => s.startsWith('use ')));
       await attempt.run(plan);
     } catch (error) {

@@ -89,20 +89,26 @@ export interface ValidProvisionRequest extends ProvisionRequest {
  */
 export function validateProvisionRequest(body: unknown): ValidProvisionRequest {
   const parsed = requestSchema.safeParse(body);
-  if (!parsed.success) {
+  const rawSecret = (body as { secret?: unknown } | null)?.secret;
+  const secret =
+    rawSecret && typeof rawSecret === 'object'
+      ? ('arn' in rawSecret ? secretToFill : secretToCreate).safeParse(
+          rawSecret,
+        )
+      : undefined;
+  // Every bad field at once, the secret's included.
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues).filter(
+      i => i.path[0] !== 'secret' || !secret,
+    ),
+    ...(secret && !secret.success
+      ? secret.error.issues.map(i => ({ ...i, path: ['secret', ...i.path] }))
+      : []),
+  ];
+  if (problems.length > 0 || !parsed.success || !secret?.success) {
     throw new InputError(
-      `Invalid provision request: ${parsed.error.issues
+      `Invalid provision request: ${problems
         .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
-        .join('; ')}`,
-    );
-  }
-  const secretSchema =
-    'arn' in parsed.data.secret ? secretToFill : secretToCreate;
-  const secret = secretSchema.safeParse(parsed.data.secret);
-  if (!secret.success) {
-    throw new InputError(
-      `Invalid provision request: ${secret.error.issues
-        .map(i => `secret.${i.path.join('.')}: ${i.message}`)
         .join('; ')}`,
     );
   }
