@@ -252,6 +252,17 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     ).toContain(scenario.initialKey);
   });
 
+  it('creates a new app on Apigee X too, holding only the provisioned key', async () => {
+    const request = newConsumer(x);
+    const { result } = await provisioner.provision(request, 'user:default/ada');
+    expect(result.created).toEqual({ app: true, key: true, secret: true });
+    const value = currentValue((request.secret as { name: string }).name);
+    expect(
+      findApp(x, request.app)!.credentials.map(k => k.consumerKey),
+    ).toEqual([value.consumerKey]);
+    expect(await gatewayAccepts(x, value.consumerKey)).toBe(true);
+  });
+
   it('fills an existing secret by ARN, keeping its other fields', async () => {
     const sm = new SecretsManagerClient({
       endpoint: world.url,
