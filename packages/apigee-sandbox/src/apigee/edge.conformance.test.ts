@@ -317,6 +317,56 @@ describe('Apigee Edge / OPDK dialect (ref A)', () => {
     }
   });
 
+  it('deletes an app with 200 + the app and its keys, after which the app and its keys are 404', async () => {
+    const deleted = await call(appUrl(), { method: 'DELETE', headers: auth });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({
+      name: APP,
+      status: 'approved',
+      credentials: [{ consumerKey: ORDERS_EDGE_KEY }],
+    });
+    expect(typeof deleted.body.createdAt).toBe('number');
+
+    const gone = {
+      code: 'developer.service.AppDoesNotExist',
+      message: `App named ${APP} does not exist under ${DEV}`,
+      contexts: [],
+    };
+    for (const url of [appUrl(), `${appUrl()}/keys/${ORDERS_EDGE_KEY}`]) {
+      const res = await call(url, { headers: auth });
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual(gone);
+    }
+    const again = await call(appUrl(), { method: 'DELETE', headers: auth });
+    expect(again.status).toBe(404);
+    expect(again.body).toEqual(gone);
+    const names = await call(`${org()}/developers/${DEV}/apps`, {
+      headers: auth,
+    });
+    expect(names.body).toEqual([]);
+  });
+
+  it('answers DELETE of an unknown app or developer with the same 404s as GET (ref A.5)', async () => {
+    const app = await call(`${org()}/developers/${DEV}/apps/nope`, {
+      method: 'DELETE',
+      headers: auth,
+    });
+    expect(app.status).toBe(404);
+    expect(app.body.code).toBe('developer.service.AppDoesNotExist');
+    const dev = await call(
+      `${org()}/developers/ghost@example.com/apps/${APP}`,
+      { method: 'DELETE', headers: auth },
+    );
+    expect(dev.status).toBe(404);
+    expect(dev.body.code).toBe('developer.service.DeveloperIdDoesNotExist');
+    // The other developer's app of another name is untouched.
+    const payments = await call(
+      `${org()}/developers/payments-team@example.com/apps/payments-service`,
+      { headers: auth },
+    );
+    expect(payments.status).toBe(200);
+  });
+
   it('answers the documented 404s for unknown app and developer (ref A.5)', async () => {
     const app = await call(`${org()}/developers/${DEV}/apps/nope/keys/create`, {
       method: 'POST',

@@ -177,6 +177,19 @@ export function createManagementRouter(
       res.json(appView(dialect, app));
     }),
   );
+  router.delete(
+    appPath,
+    operation('apps.delete', ({ req, res, org }) => {
+      const app = state.deleteApp(
+        org.name,
+        req.params.developer,
+        req.params.app,
+      );
+      // 200 with the deleted app, keys included, in both dialects, as for a deleted key
+      // (ref A.3 #11, B.2); the reference has no entry of its own for deleting an app.
+      res.json(appView(dialect, app));
+    }),
+  );
   router.post(appPath, (req, res, next) => {
     const handler =
       req.query.action === undefined

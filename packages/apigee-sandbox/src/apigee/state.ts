@@ -289,6 +289,23 @@ export class ApigeeState {
     });
   }
 
+  /**
+   * Deletes an app with all its keys and returns it as it was. The keys drop out of the
+   * runtime view too, so the gateway refuses them once the propagation delay has passed.
+   */
+  deleteApp(
+    orgName: string,
+    developerRef: string,
+    appName: string,
+  ): DeveloperApp {
+    const org = this.getOrganization(orgName);
+    const { developer, app } = this.getApp(orgName, developerRef, appName);
+    return this.#mutate(org, () => {
+      developer.apps = developer.apps.filter(a => a !== app);
+      return app;
+    });
+  }
+
   setAppStatus(
     orgName: string,
     developerRef: string,

@@ -243,6 +243,33 @@ describe('Apigee X / hybrid dialect (ref B)', () => {
     expect(deleted.body.expiresAt).toBe('-1');
   });
 
+  it('deletes an app with 200 + the app and its keys; afterwards, and for an unknown app, 404 NOT_FOUND', async () => {
+    const deleted = await call(appUrl(), { method: 'DELETE', headers: auth });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({
+      name: APP,
+      createdAt: String(clock.ms()),
+      credentials: [{ consumerKey: PAYMENTS_X_KEY, expiresAt: '-1' }],
+    });
+    for (const [method, url] of [
+      ['GET', appUrl()],
+      ['DELETE', appUrl()],
+      ['GET', `${appUrl()}/keys/${PAYMENTS_X_KEY}`],
+      ['DELETE', `${org()}/developers/${DEV}/apps/nope`],
+    ]) {
+      const res = await call(url, { method, headers: auth });
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatchObject({ code: 404, status: 'NOT_FOUND' });
+      expect(res.body.error.details[0].violations[0].type).toBe(
+        'developer.service.AppDoesNotExist',
+      );
+    }
+    const list = await call(`${org()}/developers/${DEV}/apps`, {
+      headers: auth,
+    });
+    expect(list.body).toEqual({ app: [] });
+  });
+
   it('creates developers and apps with 200, storing the e-mail lowercase', async () => {
     const dev = await call(`${org()}/developers`, {
       method: 'POST',

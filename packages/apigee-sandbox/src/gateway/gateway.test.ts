@@ -218,6 +218,60 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     );
   });
 
+  it('accepts the keys of a newly created app: the generated one and an imported one with a product', async () => {
+    const created = await call(
+      `${
+        sandbox().url
+      }/v1/organizations/acme-edge/developers/orders-team@example.com/apps`,
+      {
+        method: 'POST',
+        headers: auth,
+        json: { name: 'checkout-service', apiProducts: ['orders-api'] },
+      },
+    );
+    expect(created.status).toBe(201);
+    const generated = created.body.credentials[0].consumerKey;
+    const newApp = edgeApp('orders-team@example.com', 'checkout-service');
+    await call(`${newApp}/keys/create`, {
+      method: 'POST',
+      headers: auth,
+      json: { consumerKey: 'checkout-key', consumerSecret: 'checkout-secret' },
+    });
+    await call(`${newApp}/keys/checkout-key`, {
+      method: 'POST',
+      headers: auth,
+      json: { apiProducts: ['orders-api'] },
+    });
+
+    for (const key of [generated, 'checkout-key']) {
+      const res = await call(gateway('/acme-edge/orders'), withKey(key));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ app: 'checkout-service' });
+      const verified = await call(
+        `${sandbox().url}/runtime/verify?apikey=${key}`,
+      );
+      expect(verified.status).toBe(200);
+    }
+  });
+
+  it('refuses the keys of a deleted app and keeps the other apps working', async () => {
+    await importKey('doomed-key');
+    const deleted = await call(ordersApp(), {
+      method: 'DELETE',
+      headers: auth,
+    });
+    expect(deleted.status).toBe(200);
+    for (const key of [ORDERS_EDGE_KEY, 'doomed-key']) {
+      const res = await call(gateway('/acme-edge/orders'), withKey(key));
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(fault('oauth.v2.InvalidApiKey'));
+    }
+    expect(
+      (await call(gateway('/acme-edge/payments'), withKey(PAYMENTS_EDGE_KEY)))
+        .status,
+    ).toBe(200);
+  });
+
   it('answers 404 ApplicationNotFound for a path no proxy serves', async () => {
     const res = await call(
       gateway('/acme-edge/nothing-here'),
@@ -273,6 +327,17 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
       expect(
         (await call(gateway('/acme-edge/orders'), withKey('fresh-key'))).status,
       ).toBe(401);
+    });
+
+    it('accepts the keys of a deleted app until the delay has passed', async () => {
+      await call(ordersApp(), { method: 'DELETE', headers: auth });
+      const ordersCall = () =>
+        call(gateway('/acme-edge/orders'), withKey(ORDERS_EDGE_KEY));
+      expect((await ordersCall()).status).toBe(200);
+      clock.advance(180_000);
+      const res = await ordersCall();
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(fault('oauth.v2.InvalidApiKey'));
     });
 
     it('keeps accepting a revoked key, and the seeded keys work from the start', async () => {
