@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { apigeeCredentialsServiceRef } from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import type { Config } from '@backstage/config';
 import path from 'node:path';
 import { createProvisionAction } from './actions/provision';
 import {
@@ -39,9 +40,20 @@ export const scaffolderModuleApigeeCredentials = createBackendModule({
           : undefined;
         scaffolderActions.addActions(
           createProvisionAction({ apigeeCredentials }),
-          createPublishLocalAction({ directory, catalog }),
+          createPublishLocalAction({
+            directory,
+            catalog,
+            configuredLocationTargets: fileLocationTargets(config),
+          }),
         );
       },
     });
   },
 });
+
+/** The targets of `catalog.locations` entries of type `file`. */
+function fileLocationTargets(config: Config): string[] {
+  return (config.getOptionalConfigArray('catalog.locations') ?? [])
+    .filter(location => location.getOptionalString('type') === 'file')
+    .map(location => location.getString('target'));
+}

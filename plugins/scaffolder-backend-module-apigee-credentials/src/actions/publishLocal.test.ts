@@ -2,6 +2,7 @@ import {
   createMockDirectory,
   mockCredentials,
 } from '@backstage/backend-test-utils';
+import { locationSpecToMetadataName } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,7 +52,11 @@ describe('apigee:catalog:publish-local', () => {
   };
 
   function setup(
-    options: { locations?: object[]; directory?: string | null } = {},
+    options: {
+      locations?: object[];
+      directory?: string | null;
+      configuredLocationTargets?: string[];
+    } = {},
   ) {
     const catalog = catalogServiceMock.mock({
       getEntities: jest.fn(async () => ({
@@ -65,6 +70,7 @@ describe('apigee:catalog:publish-local', () => {
           ? undefined
           : new LocalCatalogDirectory(options.directory ?? generated),
       catalog,
+      configuredLocationTargets: options.configuredLocationTargets,
     });
     const run = (
       input: { filePath?: string; replace?: boolean },
@@ -154,6 +160,26 @@ describe('apigee:catalog:publish-local', () => {
       `Dry run: would publish catalog-info.yaml (component:default/checkout-service) to ${published(
         'checkout-service',
       )} (a new file). Nothing was changed.`,
+    );
+  });
+
+  it('refreshes a configured location that has no entity yet (its glob matched nothing at start-up)', async () => {
+    const target = path.join(generated, '*', '*', 'catalog-info.yaml');
+    const { catalog, run } = setup({
+      locations: [otherLocation],
+      configuredLocationTargets: [
+        target,
+        path.join(root.path, 'examples', 'components.yaml'),
+      ],
+    });
+    await run({}).done;
+    expect(catalog.refreshEntity).toHaveBeenCalledTimes(1);
+    expect(catalog.refreshEntity).toHaveBeenCalledWith(
+      `location:default/${locationSpecToMetadataName({
+        type: 'file',
+        target,
+      })}`,
+      { credentials: user },
     );
   });
 

@@ -44,6 +44,8 @@ export function createPublishLocalAction(options: {
   /** The configured directory; undefined when the portal has none (the action then fails clearly). */
   directory?: LocalCatalogDirectory;
   catalog: CatalogService;
+  /** `file` targets of `catalog.locations`, so a location with no entity yet is refreshed too. */
+  configuredLocationTargets?: string[];
 }) {
   const { directory, catalog } = options;
 
@@ -127,6 +129,7 @@ export function createPublishLocalAction(options: {
           directory,
           entityRef,
           credentials: await ctx.getInitiatorCredentials(),
+          configuredTargets: options.configuredLocationTargets,
         });
       }
 
@@ -147,6 +150,7 @@ async function askCatalogToRead(
     directory: LocalCatalogDirectory;
     entityRef: string;
     credentials: BackstageCredentials;
+    configuredTargets?: string[];
   },
 ) {
   const { catalog, directory, entityRef, credentials } = options;
@@ -156,6 +160,7 @@ async function askCatalogToRead(
       catalog,
       directory: directory.directory,
       credentials,
+      configuredTargets: options.configuredTargets,
     });
   } catch (error) {
     logger.warn(
