@@ -207,17 +207,7 @@ export class AwsSecretStore implements SecretStore, SecretProvisioning {
     token: string,
     secretString: string,
   ): Promise<void> {
-    const { client, secret } = await this.#client(ref);
-    await this.#call('PutSecretValue', secret, () =>
-      client.send(
-        new PutSecretValueCommand({
-          SecretId: secret.secretId,
-          ClientRequestToken: token,
-          SecretString: secretString,
-          VersionStages: ['AWSPENDING'],
-        }),
-      ),
-    );
+    await this.#putVersion(ref, token, secretString, 'AWSPENDING');
   }
 
   async updateStage(
@@ -273,6 +263,16 @@ export class AwsSecretStore implements SecretStore, SecretProvisioning {
     token: string,
     secretString: string,
   ): Promise<void> {
+    await this.#putVersion(ref, token, secretString, 'AWSCURRENT');
+  }
+
+  /** PutSecretValue with the token as version id (idempotent) and one staging label. */
+  async #putVersion(
+    ref: SecretReference,
+    token: string,
+    secretString: string,
+    stage: 'AWSPENDING' | 'AWSCURRENT',
+  ): Promise<void> {
     const { client, secret } = await this.#client(ref);
     await this.#call('PutSecretValue', secret, () =>
       client.send(
@@ -280,7 +280,7 @@ export class AwsSecretStore implements SecretStore, SecretProvisioning {
           SecretId: secret.secretId,
           ClientRequestToken: token,
           SecretString: secretString,
-          VersionStages: ['AWSCURRENT'],
+          VersionStages: [stage],
         }),
       ),
     );
