@@ -10,7 +10,7 @@ import { DatabaseRotationStore } from '../database/DatabaseRotationStore';
 import { ProviderRegistry } from '../providers/ProviderRegistry';
 import { AwsSecretStore, SecretStore } from '../secrets/SecretStore';
 import { Clock, systemClock } from './clock';
-import { EngineHooks } from './context';
+import { EngineDependencies, EngineHooks } from './context';
 import { RotationEngine } from './RotationEngine';
 import { RetryRunner } from './retry';
 import { describeError } from './scrub';
@@ -68,6 +68,17 @@ export function createSecretStore(
 export async function createRotationEngine(
   options: RotationEngineOptions,
 ): Promise<RotationEngine> {
+  const deps = await createEngineDependencies(options);
+  return new RotationEngine(deps, { instanceId: options.instanceId });
+}
+
+/**
+ * What the engine is built from, for the parts that share its providers, Secrets Manager
+ * clients (and their rate limits), settings and retry policy: provisioning.
+ */
+export async function createEngineDependencies(
+  options: RotationEngineOptions,
+): Promise<EngineDependencies> {
   const { config, logger } = options;
   const settings: EngineSettings = {
     ...readEngineSettings(config),
@@ -97,26 +108,23 @@ export async function createRotationEngine(
       );
     },
   );
-  return new RotationEngine(
-    {
-      store,
-      secrets,
-      providerFor: name => providers.get(name),
-      settings,
-      logger,
-      clock,
-      retry,
-      hooks: options.hooks,
-      emit: event => {
-        try {
-          options.onEvent?.(event);
-        } catch (error) {
-          logger.warn(
-            `A rotation event listener failed: ${describeError(error)}`,
-          );
-        }
-      },
+  return {
+    store,
+    secrets,
+    providerFor: name => providers.get(name),
+    settings,
+    logger,
+    clock,
+    retry,
+    hooks: options.hooks,
+    emit: event => {
+      try {
+        options.onEvent?.(event);
+      } catch (error) {
+        logger.warn(
+          `A rotation event listener failed: ${describeError(error)}`,
+        );
+      }
     },
-    { instanceId: options.instanceId },
-  );
+  };
 }
