@@ -590,6 +590,10 @@ export class ApigeeState {
       for (const app of developer.apps) {
         for (const key of app.credentials) {
           present.add(key.consumerKey);
+          // Most keys did not change: check that without building a view (it runs on every
+          // change, for every key of the organisation).
+          const last = orgHistory.get(key.consumerKey)?.at(-1)?.view;
+          if (last && viewIsCurrent(last, developer, app, key)) continue;
           appendHistory(orgHistory, key.consumerKey, {
             at,
             view: {
@@ -608,12 +612,36 @@ export class ApigeeState {
         }
       }
     }
-    for (const consumerKey of orgHistory.keys()) {
-      if (!present.has(consumerKey)) {
+    for (const [consumerKey, entries] of orgHistory) {
+      if (!present.has(consumerKey) && entries.at(-1)?.view !== null) {
         appendHistory(orgHistory, consumerKey, { at, view: null });
       }
     }
   }
+}
+
+/** Whether a recorded runtime view still shows the key as it is. */
+function viewIsCurrent(
+  view: RuntimeKeyView,
+  developer: Developer,
+  app: DeveloperApp,
+  key: AppKey,
+): boolean {
+  return (
+    view.consumerSecret === key.consumerSecret &&
+    view.status === key.status &&
+    view.expiresAt === key.expiresAt &&
+    view.appName === app.name &&
+    view.appStatus === app.status &&
+    view.developerEmail === developer.email &&
+    view.developerStatus === developer.status &&
+    view.apiProducts.length === key.apiProducts.length &&
+    view.apiProducts.every(
+      (p, i) =>
+        p.apiproduct === key.apiProducts[i].apiproduct &&
+        p.status === key.apiProducts[i].status,
+    )
+  );
 }
 
 function appendHistory(
