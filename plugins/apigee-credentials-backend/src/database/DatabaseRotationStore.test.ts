@@ -80,11 +80,15 @@ describe.each(databases.eachSupportedId())(
 
     it('upserts bindings, keeping engine state unless the binding now points elsewhere', async () => {
       await store.upsertBindings([binding('b1')], at(0));
-      await store.recordAdoption(
-        'b1',
-        { currentKeyFingerprint: 'sha256:aaaaaaaaaaaa', bornAt: at(-100) },
-        at(1),
-      );
+      await store.recordDrift('b1', [], at(1), {
+        currentKeyFingerprint: 'sha256:aaaaaaaaaaaa',
+        bornAt: at(-100),
+      });
+      expect(await store.getBinding('b1')).toMatchObject({
+        adoptedAt: at(1),
+        bornAt: at(-100),
+        checkedAt: at(1),
+      });
       await store.recordDrift(
         'b1',
         [{ code: 'key-revoked', message: 'revoked' }],
@@ -198,15 +202,17 @@ describe.each(databases.eachSupportedId())(
       await expect(
         store.transition(lease, 'r1', 'started', 'created', {}, at(3)),
       ).rejects.toThrow('no longer in phase started');
-      // A second unfinished rotation of the same binding is impossible (unique index). The
-      // driver's error may come from another realm under Jest, so match its code, not its class.
-      const duplicate = await store
-        .insertRotation(lease, { id: 'r2', trigger: 'manual' }, at(3))
-        .then(
-          () => undefined,
-          (e: { code?: string }) => e,
-        );
-      expect(duplicate?.code).toMatch(/^(SQLITE_CONSTRAINT_UNIQUE|23505)$/);
+      // A second unfinished rotation of the same binding is impossible (unique index): the
+      // insert records nothing and says so.
+      expect(
+        await store.insertRotation(
+          lease,
+          { id: 'r2', trigger: 'manual' },
+          at(3),
+        ),
+      ).toBeUndefined();
+      expect(await store.getRotation('r2')).toBeUndefined();
+      expect((await store.getActiveRotation('b1'))?.id).toBe('r1');
 
       for (const [from, to] of [
         ['created', 'imported'],
@@ -263,6 +269,31 @@ describe.each(databases.eachSupportedId())(
       });
       expect(await store.listPendingDeletions('b1')).toEqual([]);
       expect(await store.listRotations('b1', 10)).toHaveLength(1);
+    });
+
+    it('fences the phase moves of a worker whose lease was taken over, and renews a held one', async () => {
+      await store.upsertBindings([binding('b1')], at(0));
+      const old = (await store.tryAcquireLease('b1', 'a', at(0)))!;
+      await store.insertRotation(old, { id: 'r1', trigger: 'manual' }, at(0));
+      // Each move renews the lease: valid until 15 s now, so no takeover at 12 s.
+      await store.transition(old, 'r1', 'started', 'created', {}, at(5));
+      expect(await store.tryAcquireLease('b1', 'b', at(12))).toBeUndefined();
+
+      const taken = (await store.tryAcquireLease('b1', 'b', at(15)))!;
+      expect(taken).toBeDefined();
+      await expect(
+        store.transition(old, 'r1', 'created', 'imported', {}, at(16)),
+      ).rejects.toThrow(/lease on binding b1 was lost/);
+      expect((await store.getRotation('r1'))?.phase).toBe('created');
+      const moved = await store.transition(
+        taken,
+        'r1',
+        'created',
+        'imported',
+        {},
+        at(16),
+      );
+      expect(moved).toMatchObject({ phase: 'imported', updatedAt: at(16) });
     });
 
     it('lists rotations abandoned by their worker (lease expired or released) for resume', async () => {

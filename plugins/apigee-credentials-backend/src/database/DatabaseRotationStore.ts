@@ -248,29 +248,20 @@ export class DatabaseRotationStore implements RotationStore {
     return (await query).map(toBinding);
   }
 
-  async recordAdoption(
-    id: string,
-    adoption: { currentKeyFingerprint: string; bornAt?: Date },
-    now: Date,
-  ): Promise<void> {
-    await this.db('bindings')
-      .where({ id })
-      .update({
-        adopted_at: now,
-        born_at: adoption.bornAt ?? null,
-        current_key_fingerprint: adoption.currentKeyFingerprint,
-        updated_at: now,
-      });
-  }
-
   async recordDrift(
     id: string,
     drift: DriftProblem[],
     now: Date,
+    adoption?: { currentKeyFingerprint: string; bornAt?: Date },
   ): Promise<void> {
     await this.db('bindings')
       .where({ id })
       .update({
+        ...(adoption && {
+          adopted_at: now,
+          born_at: adoption.bornAt ?? null,
+          current_key_fingerprint: adoption.currentKeyFingerprint,
+        }),
         drift: drift.length ? JSON.stringify(drift) : null,
         checked_at: now,
         updated_at: now,
@@ -287,20 +278,15 @@ export class DatabaseRotationStore implements RotationStore {
     const token = randomUUID();
     const expiresAt = new Date(now.getTime() + this.leaseDurationMs);
     const values = { holder, token, acquired_at: now, expires_at: expiresAt };
-    // Both statements are atomic on their own: the insert wins only if no lease row exists,
-    // the update only if the existing one has expired (re-checked under the row lock).
-    await this.db('leases')
+    // One atomic statement: insert the lease if there is none, or take it over if it has
+    // expired (re-checked on the locked row); a row comes back only if we got it.
+    const rows: Array<{ token: string }> = await this.db('leases')
       .insert({ binding_id: bindingId, ...values })
       .onConflict('binding_id')
-      .ignore();
-    await this.db('leases')
-      .where({ binding_id: bindingId })
-      .andWhere('expires_at', '<=', now)
-      .update(values);
-    const row = await this.db('leases')
-      .where({ binding_id: bindingId })
-      .first();
-    return row?.token === token ? { bindingId, holder, token } : undefined;
+      .merge(Object.keys(values))
+      .where('leases.expires_at', '<=', now)
+      .returning('token');
+    return rows[0]?.token === token ? { bindingId, holder, token } : undefined;
   }
 
   async renewLease(lease: Lease, now: Date): Promise<boolean> {
@@ -331,25 +317,40 @@ export class DatabaseRotationStore implements RotationStore {
     lease: Lease,
     rotation: { id: string; trigger: RotationTrigger; actor?: string },
     now: Date,
-  ): Promise<RotationRecord> {
+  ): Promise<RotationRecord | undefined> {
+    const row = {
+      id: rotation.id,
+      binding_id: lease.bindingId,
+      active_binding_id: lease.bindingId,
+      trigger: rotation.trigger,
+      actor: rotation.actor ?? null,
+      phase: 'started',
+      attempts: 1,
+      started_at: now,
+      updated_at: now,
+    };
+    // An unfinished rotation of the binding holds the unique active_binding_id: then the
+    // insert does nothing, and no row comes back.
+    if (this.#postgres) {
+      const rows: RotationRow[] = await this.#insertFrom(
+        'rotations',
+        row,
+        'fence',
+      )
+        .onConflict('active_binding_id')
+        .ignore()
+        .with('fence', this.#renewal(lease, now))
+        .returning('*');
+      if (rows.length === 0) await this.#assertLeaseHeld(lease);
+      return rows[0] && toRotation(rows[0]);
+    }
     return this.db.transaction(async trx => {
       await this.#renewWithin(trx, lease, now);
-      await trx('rotations').insert({
-        id: rotation.id,
-        binding_id: lease.bindingId,
-        active_binding_id: lease.bindingId,
-        trigger: rotation.trigger,
-        actor: rotation.actor ?? null,
-        phase: 'started',
-        attempts: 1,
-        started_at: now,
-        updated_at: now,
-      });
-      return toRotation(
-        (await trx<RotationRow>('rotations')
-          .where({ id: rotation.id })
-          .first())!,
-      );
+      const rows: RotationRow[] = await trx('rotations')
+        .insert(row, '*')
+        .onConflict('active_binding_id')
+        .ignore();
+      return rows[0] && toRotation(rows[0]);
     });
   }
 
@@ -361,28 +362,24 @@ export class DatabaseRotationStore implements RotationStore {
     patch: RotationPatch,
     now: Date,
   ): Promise<RotationRecord> {
-    return this.db.transaction(async trx => {
-      await this.#renewWithin(trx, lease, now);
-      const update: Record<string, unknown> = {
-        ...patchColumns(patch),
-        phase: to,
-        updated_at: now,
-      };
-      if (TERMINAL_PHASES.has(to)) update.active_binding_id = null;
-      const updated = await trx('rotations')
+    const update: Record<string, unknown> = {
+      ...patchColumns(patch),
+      phase: to,
+      updated_at: now,
+    };
+    if (TERMINAL_PHASES.has(to)) update.active_binding_id = null;
+    const rows = await this.#fencedUpdate(lease, now, db =>
+      db('rotations')
         .where({ id: rotationId, phase: from })
-        .update(update);
-      if (updated !== 1) {
-        throw new LeaseLostError(
-          `Rotation ${rotationId} is no longer in phase ${from}; another worker moved it`,
-        );
-      }
-      return toRotation(
-        (await trx<RotationRow>('rotations')
-          .where({ id: rotationId })
-          .first())!,
+        .update(update)
+        .returning('*'),
+    );
+    if (rows.length !== 1) {
+      throw new LeaseLostError(
+        `Rotation ${rotationId} is no longer in phase ${from}; another worker moved it`,
       );
-    });
+    }
+    return toRotation(rows[0]);
   }
 
   async complete(
@@ -391,49 +388,84 @@ export class DatabaseRotationStore implements RotationStore {
     completion: CompletionRecord,
     now: Date,
   ): Promise<RotationRecord> {
-    return this.db.transaction(async trx => {
-      await this.#renewWithin(trx, lease, now);
-      const updated = await trx('rotations')
-        .where({ id: rotationId, phase: 'promoted' })
-        .update({
-          phase: 'completed',
-          active_binding_id: null,
-          finished_at: now,
-          updated_at: now,
-        });
-      if (updated !== 1) {
-        throw new LeaseLostError(
-          `Rotation ${rotationId} is no longer in phase promoted; another worker moved it`,
+    const done = {
+      phase: 'completed',
+      active_binding_id: null,
+      finished_at: now,
+      updated_at: now,
+    };
+    const adopted = {
+      adopted_at: now,
+      born_at: completion.bornAt,
+      current_key_fingerprint: completion.newKeyFingerprint,
+      drift: null,
+      checked_at: now,
+      updated_at: now,
+    };
+    const deletion = completion.deletion && {
+      id: completion.deletion.id,
+      binding_id: lease.bindingId,
+      rotation_id: rotationId,
+      key_fingerprint: completion.deletion.keyFingerprint,
+      due_at: completion.deletion.dueAt,
+      status: 'scheduled',
+      attempts: 0,
+      created_at: now,
+    };
+    const notPromoted = () =>
+      new LeaseLostError(
+        `Rotation ${rotationId} is no longer in phase promoted; another worker moved it`,
+      );
+
+    if (this.#postgres) {
+      // One statement: each write happens only if the one before it did (see #fencedUpdate).
+      let query = this.db
+        .with('fence', this.#renewal(lease, now))
+        .with(
+          'done',
+          this.db('rotations')
+            .where({ id: rotationId, phase: 'promoted' })
+            .whereExists(this.db.select(1).from('fence'))
+            .update(done)
+            .returning('*'),
+        )
+        .with(
+          'adopted',
+          this.db('bindings')
+            .where({ id: lease.bindingId })
+            .whereExists(this.db.select(1).from('done'))
+            .update(adopted),
+        );
+      if (deletion) {
+        query = query.with(
+          'scheduled',
+          this.#insertFrom('key_deletions', deletion, 'done')
+            .onConflict('rotation_id')
+            .ignore(),
         );
       }
-      await trx('bindings').where({ id: lease.bindingId }).update({
-        adopted_at: now,
-        born_at: completion.bornAt,
-        current_key_fingerprint: completion.newKeyFingerprint,
-        drift: null,
-        checked_at: now,
-        updated_at: now,
-      });
-      if (completion.deletion) {
+      const rows: RotationRow[] = await query.select('*').from('done');
+      if (rows.length !== 1) {
+        await this.#assertLeaseHeld(lease);
+        throw notPromoted();
+      }
+      return toRotation(rows[0]);
+    }
+
+    return this.db.transaction(async trx => {
+      await this.#renewWithin(trx, lease, now);
+      const rows: RotationRow[] = await trx('rotations')
+        .where({ id: rotationId, phase: 'promoted' })
+        .update(done, '*');
+      if (rows.length !== 1) throw notPromoted();
+      await trx('bindings').where({ id: lease.bindingId }).update(adopted);
+      if (deletion) {
         await trx('key_deletions')
-          .insert({
-            id: completion.deletion.id,
-            binding_id: lease.bindingId,
-            rotation_id: rotationId,
-            key_fingerprint: completion.deletion.keyFingerprint,
-            due_at: completion.deletion.dueAt,
-            status: 'scheduled',
-            attempts: 0,
-            created_at: now,
-          })
+          .insert(deletion)
           .onConflict('rotation_id')
           .ignore();
       }
-      return toRotation(
-        (await trx<RotationRow>('rotations')
-          .where({ id: rotationId })
-          .first())!,
-      );
+      return toRotation(rows[0]);
     });
   }
 
@@ -444,14 +476,10 @@ export class DatabaseRotationStore implements RotationStore {
   ): Promise<RotationRecord> {
     return this.db.transaction(async trx => {
       await this.#renewWithin(trx, lease, now);
-      await trx('rotations')
+      const rows: RotationRow[] = await trx('rotations')
         .where({ id: rotationId })
-        .update({ attempts: trx.raw('attempts + 1'), updated_at: now });
-      return toRotation(
-        (await trx<RotationRow>('rotations')
-          .where({ id: rotationId })
-          .first())!,
-      );
+        .update({ attempts: trx.raw('attempts + 1'), updated_at: now }, '*');
+      return toRotation(rows[0]);
     });
   }
 
@@ -519,6 +547,86 @@ export class DatabaseRotationStore implements RotationStore {
     if (update.lastError !== undefined) columns.last_error = update.lastError;
     if (update.deletedAt !== undefined) columns.deleted_at = update.deletedAt;
     await this.db('key_deletions').where({ id }).update(columns);
+  }
+
+  /** Whether the database is PostgreSQL, which gets single-statement fenced writes. */
+  get #postgres(): boolean {
+    return this.db.client.dialect === 'postgresql';
+  }
+
+  /**
+   * PostgreSQL: the lease renewal as a `WITH` query returning the binding id, and nothing
+   * when the lease is no longer ours. The statement it is part of reads it to go ahead only
+   * if the lease is held; the renewal locks the lease row, so a takeover waits for the
+   * statement to finish (and then finds the lease renewed).
+   */
+  #renewal(lease: Lease, now: Date): Knex.QueryBuilder {
+    return this.db('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .update({ expires_at: new Date(now.getTime() + this.leaseDurationMs) })
+      .returning('binding_id');
+  }
+
+  /**
+   * PostgreSQL: `INSERT INTO table (…) SELECT <row's values> FROM source`, which inserts the
+   * row once per row of `source` (a `WITH` query): once, or not at all. Values are typed
+   * explicitly, since a parameter in a SELECT list would otherwise be text.
+   */
+  #insertFrom(
+    table: string,
+    row: Record<string, unknown>,
+    source: string,
+  ): Knex.QueryBuilder {
+    const columns = Object.keys(row);
+    const value = (v: unknown) => {
+      if (v instanceof Date) return this.db.raw('?::timestamptz', [v]);
+      if (typeof v === 'number') return this.db.raw('?::integer', [v]);
+      return this.db.raw('?', [v as string | null]);
+    };
+    return this.db
+      .into(
+        this.db.raw(`?? (${columns.map(() => '??').join(', ')})`, [
+          table,
+          ...columns,
+        ]),
+      )
+      .insert(this.db.select(...Object.values(row).map(value)).from(source));
+  }
+
+  /**
+   * Runs `write` (an update returning the rows it changed) only while `lease` is held,
+   * renewing the lease on the way: the fencing check. A lost lease throws LeaseLostError.
+   * On PostgreSQL both go in one statement, one round trip instead of five (begin, renew,
+   * write, commit and a read back); elsewhere (SQLite, in-process) in one transaction.
+   */
+  async #fencedUpdate(
+    lease: Lease,
+    now: Date,
+    write: (db: Knex) => Knex.QueryBuilder,
+  ): Promise<RotationRow[]> {
+    if (this.#postgres) {
+      const rows: RotationRow[] = await write(this.db)
+        .with('fence', this.#renewal(lease, now))
+        .whereExists(this.db.select(1).from('fence'));
+      if (rows.length === 0) await this.#assertLeaseHeld(lease);
+      return rows;
+    }
+    return this.db.transaction(async trx => {
+      await this.#renewWithin(trx, lease, now);
+      return (await write(trx)) as RotationRow[];
+    });
+  }
+
+  /** Throws LeaseLostError unless `lease` is the binding's current lease. */
+  async #assertLeaseHeld(lease: Lease): Promise<void> {
+    const row = await this.db('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .first();
+    if (!row) {
+      throw new LeaseLostError(
+        `The lease on binding ${lease.bindingId} was lost (expired and taken over)`,
+      );
+    }
   }
 
   /** Renews the lease inside a transaction, or fails it: the fencing check. */

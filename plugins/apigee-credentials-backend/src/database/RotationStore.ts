@@ -71,13 +71,16 @@ export interface RotationStore {
   upsertBindings(bindings: CredentialBinding[], now: Date): Promise<void>;
   getBinding(id: string): Promise<StoredBinding | undefined>;
   listBindings(filter?: { entityRef?: string }): Promise<StoredBinding[]>;
-  recordAdoption(
+  /**
+   * Stores drift findings (an empty list clears them) as of `now`; with `adoption`, records
+   * the adoption too, in the same write.
+   */
+  recordDrift(
     id: string,
-    adoption: { currentKeyFingerprint: string; bornAt?: Date },
+    drift: DriftProblem[],
     now: Date,
+    adoption?: { currentKeyFingerprint: string; bornAt?: Date },
   ): Promise<void>;
-  /** Stores drift findings; an empty list clears them. */
-  recordDrift(id: string, drift: DriftProblem[], now: Date): Promise<void>;
 
   // ------------------------------------------------------------------ leases
   /** Takes the binding's lease if it is free or expired; undefined when someone holds it. */
@@ -93,6 +96,10 @@ export interface RotationStore {
   // --------------------------------------------------------------- rotations
   /** The unfinished rotation of a binding, if any (at most one exists). */
   getActiveRotation(bindingId: string): Promise<RotationRecord | undefined>;
+  /**
+   * Records a new rotation in phase `started`, under the lease; undefined (and nothing
+   * recorded) when the binding has an unfinished rotation already.
+   */
   insertRotation(
     lease: Lease,
     rotation: {
@@ -101,7 +108,7 @@ export interface RotationStore {
       actor?: string;
     },
     now: Date,
-  ): Promise<RotationRecord>;
+  ): Promise<RotationRecord | undefined>;
   /**
    * Moves a rotation from `from` to `to` if the lease is still held and the rotation is still
    * in `from`; otherwise throws {@link LeaseLostError}. Renews the lease on the way.

@@ -46,6 +46,7 @@ const world = new TestWorld(
       probePath: '/basic',
     },
     { name: `due-${tag}`, flavor: 'x' as const },
+    { name: `reads-${tag}`, flavor: 'edge' as const },
   ]),
 );
 const thrownMessages: string[] = [];
@@ -266,6 +267,41 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     expect(status.rotationDueAt!.getTime() - status.bornAt!.getTime()).toBe(
       7 * 24 * 3600_000,
     );
+  });
+
+  it('a rotation right after a check reads AWSCURRENT and the app once in all; the test step reads the app again (issue #9)', async () => {
+    const scenario = world.scenario(`reads-${tag}`);
+    await engine.syncBindings([{ ...scenario.binding, maxAge: 'P7D' }]);
+    const before = world.sandbox.faults.counters().calls;
+
+    // As the scheduled pass does: check (and adopt), then rotate the due credential.
+    const status = await engine.adopt(scenario.binding.id);
+    expect(status.rotationDueAt!.getTime()).toBeLessThan(Date.now());
+    const result = await engine.rotate(scenario.binding.id, {
+      trigger: 'schedule',
+    });
+
+    expect(result.phase).toBe('completed');
+    expect(await world.currentWorks(`reads-${tag}`)).toBe(true);
+    const after = world.sandbox.faults.counters().calls;
+    const calls = Object.fromEntries(
+      Object.keys(after).map(op => [op, after[op] - (before[op] ?? 0)]),
+    );
+    // The gateway is probed until Apigee's key cache lets the new key through.
+    expect(calls['gateway.verify']).toBeGreaterThanOrEqual(1);
+    delete calls['gateway.verify'];
+    expect(
+      Object.fromEntries(Object.entries(calls).filter(([, n]) => n > 0)),
+    ).toEqual({
+      // The check reads the app; the associate and test steps each read it after changes.
+      'apigee.apps.get': 3,
+      'apigee.developers.get': 3,
+      'apigee.keys.create': 1,
+      'apigee.keys.update': 1,
+      'secretsmanager.GetSecretValue': 1,
+      'secretsmanager.PutSecretValue': 1,
+      'secretsmanager.UpdateSecretVersionStage': 2,
+    });
   });
 
   it('refuses a probe URL outside the allowed prefixes: a new key is never sent elsewhere', async () => {

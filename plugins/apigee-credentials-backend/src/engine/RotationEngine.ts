@@ -8,7 +8,8 @@ import { durationToMs } from './durations';
 import { RotationInProgressError } from './failures';
 import { inspectCredential } from './inspection';
 import { assertProbeAllowed } from './probe';
-import { RotationWorker } from './RotationWorker';
+import { RecentChecks } from './recentChecks';
+import { RotationWorker, WorkerOptions } from './RotationWorker';
 import {
   CredentialBinding,
   CredentialStatus,
@@ -47,6 +48,7 @@ export class RotationEngine {
   readonly #deps: EngineDependencies;
   readonly #instanceId: string;
   readonly #running = new Set<Promise<unknown>>();
+  readonly #recentChecks = new RecentChecks();
 
   constructor(deps: EngineDependencies, options?: { instanceId?: string }) {
     this.#deps = deps;
@@ -96,35 +98,50 @@ export class RotationEngine {
       throw new RotationInProgressError(stored.binding.id, active?.id);
     }
     let rotation: RotationRecord;
+    let active: RotationRecord | undefined;
     try {
-      const active = await this.#store.getActiveRotation(stored.binding.id);
-      rotation = active
-        ? await this.#store.recordAttempt(
-            lease,
-            active.id,
-            this.#deps.clock.now(),
-          )
-        : await this.#store.insertRotation(
-            lease,
-            {
-              id: randomUUID(),
-              trigger: request.trigger,
-              actor: request.actor,
-            },
-            this.#deps.clock.now(),
+      // Usually there is no unfinished rotation: try to record the new one straight away.
+      const inserted = await this.#store.insertRotation(
+        lease,
+        { id: randomUUID(), trigger: request.trigger, actor: request.actor },
+        this.#deps.clock.now(),
+      );
+      if (inserted) {
+        rotation = inserted;
+        await this.#deps.hooks?.checkpoint?.('started:persisted', rotation);
+      } else {
+        active = await this.#store.getActiveRotation(stored.binding.id);
+        if (!active) {
+          throw new Error(
+            `Rotation of ${stored.binding.id} could be neither recorded nor found`,
           );
-      if (active) {
+        }
+        rotation = await this.#store.recordAttempt(
+          lease,
+          active.id,
+          this.#deps.clock.now(),
+        );
         this.#deps.logger.info(
           `Resuming unfinished rotation ${active.id} of ${stored.binding.id} instead of starting another`,
         );
-      } else {
-        await this.#deps.hooks?.checkpoint?.('started:persisted', rotation);
       }
     } catch (error) {
       await this.#store.releaseLease(lease);
       throw error;
     }
-    return { rotation, done: this.#runWorker(stored, lease, rotation) };
+    // A check of this binding that just ran (the scheduled pass's) has read what the first
+    // step needs; a rotation resumed instead reads afresh.
+    const checked = this.#recentChecks.take(
+      stored.binding.id,
+      stored.targetHash,
+    );
+    return {
+      rotation,
+      done: this.#runWorker(stored, lease, rotation, {
+        justStarted: !active,
+        checked: active ? undefined : checked,
+      }),
+    };
   }
 
   /**
@@ -219,8 +236,8 @@ export class RotationEngine {
    * pending deletions), without calling AWS or Apigee; undefined for an unknown binding.
    */
   async storedStatus(bindingId: string): Promise<CredentialStatus | undefined> {
-    if (!(await this.#store.getBinding(bindingId))) return undefined;
-    return this.#status(bindingId);
+    const stored = await this.#store.getBinding(bindingId);
+    return stored ? this.#status(stored) : undefined;
   }
 
   /** Deletes old keys whose grace period is over. */
@@ -273,38 +290,52 @@ export class RotationEngine {
   ): Promise<CredentialStatus> {
     const { binding } = stored;
     const now = this.#deps.clock.now();
-    const activeRotation = await this.#store.getActiveRotation(binding.id);
+    // Looked up while Apigee and AWS are read.
+    const activeLookup = this.#store.getActiveRotation(binding.id);
+    activeLookup.catch(() => undefined); // awaited below
     const inspection = await inspectCredential(
       this.#deps,
       stored,
-      activeRotation,
+      activeLookup,
     );
+    const activeRotation = await activeLookup;
     let problems: DriftProblem[] = inspection.problems;
 
+    let adoption: { currentKeyFingerprint: string; bornAt?: Date } | undefined;
     if (options.adopt && !activeRotation && inspection.currentKey) {
       const replaced = problems.some(p => p.code === 'replaced-outside-plugin');
       if (!stored.adoptedAt || (replaced && options.force)) {
-        await this.#store.recordAdoption(
-          binding.id,
-          {
-            currentKeyFingerprint: inspection.currentKeyFingerprint!,
-            bornAt: inspection.currentKey.issuedAt,
-          },
-          now,
-        );
+        adoption = {
+          currentKeyFingerprint: inspection.currentKeyFingerprint!,
+          bornAt: inspection.currentKey.issuedAt,
+        };
         problems = problems.filter(p => p.code !== 'replaced-outside-plugin');
-        this.#deps.logger.info(
-          `Adopted credential ${binding.id}: key ${
-            inspection.currentKeyFingerprint
-          } issued ${
-            inspection.currentKey.issuedAt?.toISOString() ??
-            'at an unknown time'
-          }`,
-        );
       }
     }
     const before = JSON.stringify(stored.drift ?? []);
-    await this.#store.recordDrift(binding.id, problems, now);
+    // The binding as written, rather than read back; the other parts of the status are read
+    // meanwhile.
+    const checked: StoredBinding = {
+      ...stored,
+      ...(adoption && {
+        adoptedAt: now,
+        bornAt: adoption.bornAt,
+        currentKeyFingerprint: adoption.currentKeyFingerprint,
+      }),
+      drift: problems.length > 0 ? problems : undefined,
+      checkedAt: now,
+    };
+    const [, status] = await Promise.all([
+      this.#store.recordDrift(binding.id, problems, now, adoption),
+      this.#status(checked, activeRotation ?? null),
+    ]);
+    if (adoption) {
+      this.#deps.logger.info(
+        `Adopted credential ${binding.id}: key ${
+          adoption.currentKeyFingerprint
+        } issued ${adoption.bornAt?.toISOString() ?? 'at an unknown time'}`,
+      );
+    }
     if (problems.length > 0 && JSON.stringify(problems) !== before) {
       this.#deps.logger.warn(
         `Credential ${binding.id} has drifted: ${problems
@@ -317,15 +348,37 @@ export class RotationEngine {
         problems,
       });
     }
-    return this.#status(binding.id, activeRotation);
+    if (
+      options.adopt &&
+      inspection.reads &&
+      problems.length === 0 &&
+      !activeRotation &&
+      status.rotationDueAt &&
+      status.rotationDueAt.getTime() <= now.getTime()
+    ) {
+      // Due and healthy: a scheduled rotation follows at once, and may start from these reads.
+      this.#recentChecks.remember(
+        binding.id,
+        stored.targetHash,
+        inspection.reads,
+      );
+    }
+    return status;
   }
 
+  /** `activeRotation`: as already looked up (null for none), or undefined to look it up. */
   async #status(
-    bindingId: string,
-    activeRotation?: RotationRecord,
+    stored: StoredBinding,
+    activeRotation?: RotationRecord | null,
   ): Promise<CredentialStatus> {
-    const stored = (await this.#store.getBinding(bindingId))!;
-    const [lastRotation] = await this.#store.listRotations(bindingId, 1);
+    const bindingId = stored.binding.id;
+    const [[lastRotation], pendingDeletions, active] = await Promise.all([
+      this.#store.listRotations(bindingId, 1),
+      this.#store.listPendingDeletions(bindingId),
+      activeRotation === undefined
+        ? this.#store.getActiveRotation(bindingId)
+        : activeRotation ?? undefined,
+    ]);
     const maxAgeMs =
       stored.binding.maxAge !== undefined
         ? durationToMs(stored.binding.maxAge, `maxAge of ${bindingId}`)
@@ -340,10 +393,9 @@ export class RotationEngine {
         : undefined,
       drift: stored.drift ?? [],
       checkedAt: stored.checkedAt,
-      activeRotation:
-        activeRotation ?? (await this.#store.getActiveRotation(bindingId)),
+      activeRotation: active,
       lastRotation,
-      pendingDeletions: await this.#store.listPendingDeletions(bindingId),
+      pendingDeletions,
     };
   }
 
@@ -383,6 +435,7 @@ export class RotationEngine {
     stored: StoredBinding,
     lease: Lease,
     rotation: RotationRecord,
+    options?: WorkerOptions,
   ): Promise<RotationRecord> {
     const run = (async () => {
       try {
@@ -391,6 +444,7 @@ export class RotationEngine {
           stored,
           lease,
           rotation,
+          options,
         ).run();
       } finally {
         await this.#store

@@ -12,7 +12,7 @@ import { importStep } from './phases/import';
 import { promoteStep } from './phases/promote';
 import { rollbackStep } from './phases/rollback';
 import { testStep } from './phases/test';
-import { SecretScrubber } from './scrub';
+import { CheckedReads } from './recentChecks';
 import { RotationRecord, TERMINAL_PHASES } from './types';
 
 /** Keeps a lease alive while a worker runs, and notices when it is lost. */
@@ -56,6 +56,14 @@ class LeaseKeeper {
   }
 }
 
+/** What a worker may start from. */
+export interface WorkerOptions {
+  /** The rotation was recorded by this run, so it has no secret version yet. */
+  justStarted?: boolean;
+  /** What a check of the credential read just before (see RecentChecks). */
+  checked?: CheckedReads;
+}
+
 /**
  * Drives one rotation, holding its binding's lease, from its persisted phase to the end.
  * Each step does its (idempotent) external work and then stores the next phase, so a crash
@@ -70,8 +78,9 @@ export class RotationWorker {
     stored: StoredBinding,
     private readonly lease: Lease,
     rotation: RotationRecord,
+    options?: WorkerOptions,
   ) {
-    this.#ctx = new StepContext(deps, stored, lease, rotation);
+    this.#ctx = new StepContext(deps, stored, lease, rotation, options);
     this.#keeper = new LeaseKeeper(deps, lease);
   }
 
@@ -86,13 +95,14 @@ export class RotationWorker {
             `The lease on ${this.lease.bindingId} was lost`,
           );
         }
-        // Key material is held only for the step that needs it.
-        ctx.scrubber = new SecretScrubber();
+        ctx.beginStep();
         try {
           await this.#step();
         } catch (error) {
           if (error instanceof LeaseLostError) throw error;
           const message = ctx.scrubber.describe(error);
+          // What the run knew may no longer hold: whatever comes next reads afresh.
+          ctx.memory.forget();
           // Decide on the last stored phase: a step may have stored its phase before failing.
           const phase = ctx.rotation.phase;
           if (TERMINAL_PHASES.has(phase)) {

@@ -18,10 +18,13 @@ import {
   DEFAULT_CREDENTIAL_FIELDS,
   SecretCredential,
   readSecretCredential,
+  writeSecretCredential,
 } from '../secrets/secretValue';
 import { Clock } from './clock';
 import { RotationFailure } from './failures';
+import { CheckedReads } from './recentChecks';
 import { RetryRunner } from './retry';
+import { CurrentCredential, PendingCredential, RunMemory } from './runMemory';
 import { SecretScrubber } from './scrub';
 import { EngineSettings } from './settings';
 import {
@@ -53,14 +56,16 @@ export interface EngineDependencies {
   emit(event: RotationEvent): void;
 }
 
-/** The state one step of one rotation works with. */
+/** The state the steps of one run of one rotation work with. */
 export class StepContext {
   readonly binding: CredentialBinding;
   readonly appRef: DeveloperAppRef;
   readonly fields: CredentialFields;
   readonly provider: KeyProvider;
-  /** Key material held by the current step, for scrubbing; renewed at each step. */
+  /** Key material the current step may hold, for scrubbing; renewed at each step. */
   scrubber = new SecretScrubber();
+  /** What this run has read and written; empty when a run starts or resumes. */
+  readonly memory: RunMemory;
   readonly logger: LoggerService;
 
   constructor(
@@ -68,7 +73,12 @@ export class StepContext {
     readonly stored: StoredBinding,
     readonly lease: Lease,
     public rotation: RotationRecord,
+    options?: { justStarted?: boolean; checked?: CheckedReads },
   ) {
+    // A rotation recorded by this very run has no secret version yet: its id is new.
+    this.memory = new RunMemory({ pendingKnownAbsent: options?.justStarted });
+    this.memory.current = options?.checked?.current;
+    this.memory.app = options?.checked?.app;
     this.binding = stored.binding;
     this.appRef = { developer: this.binding.developer, app: this.binding.app };
     this.fields = {
@@ -80,6 +90,12 @@ export class StepContext {
       bindingId: this.binding.id,
       rotationId: rotation.id,
     });
+  }
+
+  /** Starts a step: a new scrubber that knows the key material the run holds. */
+  beginStep(): void {
+    this.scrubber = new SecretScrubber();
+    this.memory.addTo(this.scrubber);
   }
 
   get now(): Date {
@@ -127,8 +143,12 @@ export class StepContext {
     return this.rotation;
   }
 
-  /** The credential in AWSCURRENT; the values are remembered for scrubbing. */
-  async readCurrent(): Promise<SecretCredential & { versionId: string }> {
+  /**
+   * The credential in AWSCURRENT, as this run last saw it (read now if it has not, or with
+   * `fresh`); the values are remembered for scrubbing.
+   */
+  async readCurrent(options?: { fresh?: boolean }): Promise<CurrentCredential> {
+    if (this.memory.current && !options?.fresh) return this.memory.current;
     const current = await this.retry('read AWSCURRENT', () =>
       this.deps.secrets.getVersion(this.binding.secret, {
         stage: 'AWSCURRENT',
@@ -139,22 +159,28 @@ export class StepContext {
     }
     const credential = readSecretCredential(current.secretString, this.fields);
     this.scrubber.add(credential.consumerKey, credential.consumerSecret);
-    return { ...credential, versionId: current.versionId };
+    this.memory.current = { ...credential, versionId: current.versionId };
+    return this.memory.current;
   }
 
   /** The credential in this rotation's own version (AWSPENDING), or undefined. */
-  async readPending(): Promise<
-    (SecretCredential & { stages: string[] }) | undefined
-  > {
+  async readPending(): Promise<PendingCredential | undefined> {
+    if (this.memory.pending !== undefined) {
+      return this.memory.pending ?? undefined;
+    }
     const pending = await this.retry('read the pending version', () =>
       this.deps.secrets.getVersion(this.binding.secret, {
         versionId: this.rotation.id,
       }),
     );
-    if (!pending) return undefined;
+    if (!pending) {
+      this.memory.pending = null;
+      return undefined;
+    }
     const credential = readSecretCredential(pending.secretString, this.fields);
     this.scrubber.add(credential.consumerKey, credential.consumerSecret);
-    return { ...credential, stages: pending.stages };
+    this.memory.pending = { ...credential, stages: pending.stages };
+    return this.memory.pending;
   }
 
   /** Like {@link StepContext.readPending}, but the version must exist. */
@@ -169,13 +195,53 @@ export class StepContext {
     return pending;
   }
 
-  async getApp(): Promise<DeveloperAppDetails> {
-    return this.retry('read the Apigee app', () =>
-      this.provider.getApp(this.appRef),
+  /**
+   * Stores this rotation's version as AWSPENDING: `base` (the current document, whose other
+   * fields are kept) with the new pair. Idempotent: the rotation id is the request token.
+   */
+  async putPending(
+    base: Record<string, unknown>,
+    pair: { consumerKey: string; consumerSecret: string },
+  ): Promise<void> {
+    this.scrubber.add(pair.consumerKey, pair.consumerSecret);
+    const secretString = writeSecretCredential(base, this.fields, pair);
+    await this.retry('store AWSPENDING', () =>
+      this.deps.secrets.putPendingVersion(
+        this.binding.secret,
+        this.rotation.id,
+        secretString,
+      ),
     );
+    this.memory.pending = {
+      ...pair,
+      document: JSON.parse(secretString),
+      stages: ['AWSPENDING'],
+    };
   }
 
-  /** Staging labels by version id. */
+  /**
+   * The app as this run last read it, unless the run changed it since; read now otherwise,
+   * or always with `fresh`.
+   */
+  async getApp(options?: { fresh?: boolean }): Promise<DeveloperAppDetails> {
+    const known = this.memory.freshApp;
+    if (known && !options?.fresh) return known;
+    const app = await this.retry('read the Apigee app', () =>
+      this.provider.getApp(this.appRef),
+    );
+    this.memory.app = app;
+    this.memory.appChanged = false;
+    return app;
+  }
+
+  /** Runs a change to the app; the app is read again before it is next looked at. */
+  async changeApp<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    // Marked before the call: a failed call may still have taken effect.
+    this.memory.appChanged = true;
+    return this.retry(operation, fn);
+  }
+
+  /** Staging labels by version id, read now. */
   async describeStages(): Promise<Record<string, string[]>> {
     return this.retry('describe the secret', () =>
       this.deps.secrets.describeStages(this.binding.secret),

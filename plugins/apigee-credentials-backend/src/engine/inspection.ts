@@ -11,6 +11,8 @@ import {
   readSecretCredential,
 } from '../secrets/secretValue';
 import { EngineDependencies, findKeyByFingerprint } from './context';
+import { CheckedReads } from './recentChecks';
+import { CurrentCredential } from './runMemory';
 import { DriftProblem, RotationRecord } from './types';
 
 /** What a live look at a credential found. */
@@ -20,6 +22,8 @@ export interface Inspection {
   currentKeyFingerprint?: string;
   /** That key as the app reports it, when it is there. */
   currentKey?: ApiKeyDetails;
+  /** What was read, when both reads succeeded (key material: keep it in memory only). */
+  reads?: CheckedReads;
 }
 
 /**
@@ -31,22 +35,35 @@ export interface Inspection {
 export async function inspectCredential(
   deps: EngineDependencies,
   stored: StoredBinding,
-  activeRotation: RotationRecord | undefined,
+  /** The binding's unfinished rotation, if any (may still be being looked up). */
+  activeRotation:
+    | RotationRecord
+    | undefined
+    | Promise<RotationRecord | undefined>,
 ): Promise<Inspection> {
   const { binding } = stored;
   const fields = {
     key: binding.fields?.key ?? DEFAULT_CREDENTIAL_FIELDS.key,
     secret: binding.fields?.secret ?? DEFAULT_CREDENTIAL_FIELDS.secret,
   };
-  let consumerKey: string;
+  // Both reads go out together (they do not depend on each other); what the secret holds
+  // decides first, as it did when they ran one after the other.
+  const appRead = deps.retry.run('read the Apigee app', () =>
+    deps.providerFor(binding.provider).getApp({
+      developer: binding.developer,
+      app: binding.app,
+    }),
+  );
+  appRead.catch(() => undefined); // awaited below unless the secret already decided
+  let current: CurrentCredential;
   try {
-    const current = await deps.retry.run('read AWSCURRENT', () =>
+    const version = await deps.retry.run('read AWSCURRENT', () =>
       deps.secrets.getVersion(binding.secret, { stage: 'AWSCURRENT' }),
     );
-    consumerKey = readSecretCredential(
-      current?.secretString,
-      fields,
-    ).consumerKey;
+    current = {
+      ...readSecretCredential(version?.secretString, fields),
+      versionId: version!.versionId,
+    };
   } catch (error) {
     if ((error as Error)?.name === 'ResourceNotFoundException') {
       return {
@@ -65,16 +82,11 @@ export async function inspectCredential(
     }
     throw error;
   }
-  const currentKeyFingerprint = fingerprint(consumerKey);
+  const currentKeyFingerprint = fingerprint(current.consumerKey);
 
   let app;
   try {
-    app = await deps.retry.run('read the Apigee app', () =>
-      deps.providerFor(binding.provider).getApp({
-        developer: binding.developer,
-        app: binding.app,
-      }),
-    );
+    app = await appRead;
   } catch (error) {
     if (isKeyProviderError(error) && error.kind === 'not-found') {
       return {
@@ -101,15 +113,21 @@ export async function inspectCredential(
   }));
 
   const known = stored.currentKeyFingerprint;
+  const active = await activeRotation;
   if (
     known &&
     known !== currentKeyFingerprint &&
-    currentKeyFingerprint !== activeRotation?.newKeyFingerprint
+    currentKeyFingerprint !== active?.newKeyFingerprint
   ) {
     problems.push({
       code: 'replaced-outside-plugin',
       message: `AWSCURRENT holds key ${currentKeyFingerprint}, not ${known} as last recorded: it was replaced outside the plugin`,
     });
   }
-  return { problems, currentKeyFingerprint, currentKey };
+  return {
+    problems,
+    currentKeyFingerprint,
+    currentKey,
+    reads: { current, app },
+  };
 }

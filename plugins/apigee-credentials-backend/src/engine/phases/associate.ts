@@ -12,7 +12,11 @@ import { RotationFailure } from '../failures';
  */
 export async function associateStep(ctx: StepContext): Promise<void> {
   const pending = await ctx.requirePending();
-  let app = await ctx.getApp();
+  // A key this run imported has no products yet (KeyProvider.importKey), and the current
+  // key's products are as the run last read them: this run does not change that key.
+  const importedHere = ctx.memory.importedKey === pending.consumerKey;
+  let app =
+    importedHere && ctx.memory.app ? ctx.memory.app : await ctx.getApp();
   const currentKey = findKeyByFingerprint(app, ctx.rotation.oldKeyFingerprint);
   if (!currentKey) {
     throw new RotationFailure(
@@ -36,7 +40,9 @@ export async function associateStep(ctx: StepContext): Promise<void> {
     );
   }
 
-  const newKey = app.keys.find(k => k.consumerKey === pending.consumerKey);
+  const newKey = importedHere
+    ? { apiProducts: [] }
+    : app.keys.find(k => k.consumerKey === pending.consumerKey);
   if (!newKey) {
     throw new RotationFailure(
       'internal',
@@ -47,11 +53,12 @@ export async function associateStep(ctx: StepContext): Promise<void> {
     p => !newKey.apiProducts.some(a => a.apiProduct === p),
   );
   if (missing.length > 0) {
-    await ctx.retry('associate API products', () =>
+    await ctx.changeApp('associate API products', () =>
       ctx.provider.addApiProducts(ctx.appRef, pending.consumerKey, missing),
     );
-    app = await ctx.getApp();
   }
+  // Read after the change: the statuses Apigee gave the associations and the key.
+  app = await ctx.getApp();
 
   const updated = app.keys.find(k => k.consumerKey === pending.consumerKey);
   for (const product of expected) {
@@ -61,7 +68,7 @@ export async function associateStep(ctx: StepContext): Promise<void> {
     if (association && association.status === 'pending') {
       // A manual-approval product: the current key holds an approved association, so the
       // new key may have one too.
-      await ctx.retry(`approve API product ${product}`, () =>
+      await ctx.changeApp(`approve API product ${product}`, () =>
         ctx.provider.approveApiProduct(
           ctx.appRef,
           pending.consumerKey,
@@ -71,7 +78,7 @@ export async function associateStep(ctx: StepContext): Promise<void> {
     }
   }
   if (updated && updated.status !== 'approved') {
-    await ctx.retry('approve the key', () =>
+    await ctx.changeApp('approve the key', () =>
       ctx.provider.approveKey(ctx.appRef, pending.consumerKey),
     );
   }

@@ -1,11 +1,9 @@
 import {
+  DeveloperAppDetails,
   assessKeyUsability,
   fingerprint,
 } from '@keyrotation/backstage-plugin-apigee-credentials-node';
-import {
-  MalformedSecretError,
-  writeSecretCredential,
-} from '../../secrets/secretValue';
+import { MalformedSecretError } from '../../secrets/secretValue';
 import { StepContext, findKeyByFingerprint } from '../context';
 import { RotationFailure } from '../failures';
 import { generateApiKeyPair } from '../keyGeneration';
@@ -17,6 +15,13 @@ import { DriftProblem } from '../types';
  * ClientRequestToken. A rerun after a crash finds that version and keeps its value.
  */
 export async function createStep(ctx: StepContext): Promise<void> {
+  // The reads do not depend on each other, so they go out together. The app is needed only
+  // for a new version, which a rotation begun in this run is known to need.
+  const app =
+    ctx.memory.pending === null ? ctx.getApp() : Promise.resolve(undefined);
+  app.catch(() => undefined); // awaited (and reported) below, unless an earlier read failed
+  const pendingRead = ctx.readPending();
+  pendingRead.catch(() => undefined);
   let current;
   try {
     current = await ctx.readCurrent();
@@ -28,7 +33,7 @@ export async function createStep(ctx: StepContext): Promise<void> {
     return;
   }
   const currentFingerprint = fingerprint(current.consumerKey);
-  const pending = await ctx.readPending();
+  const pending = await pendingRead;
 
   let newKey: string;
   if (pending) {
@@ -39,25 +44,17 @@ export async function createStep(ctx: StepContext): Promise<void> {
     );
     newKey = pending.consumerKey;
   } else {
-    await preflight(ctx, currentFingerprint);
+    await preflight(
+      ctx,
+      currentFingerprint,
+      (await app) ?? (await ctx.getApp()),
+    );
     const pair = generateApiKeyPair({
       keyLength: ctx.deps.settings.keyLength,
       secretLength: ctx.deps.settings.secretLength,
     });
-    ctx.scrubber.add(pair.consumerKey, pair.consumerSecret);
     // Every other field of the secret is kept as it is.
-    const secretString = writeSecretCredential(
-      current.document,
-      ctx.fields,
-      pair,
-    );
-    await ctx.retry('store AWSPENDING', () =>
-      ctx.deps.secrets.putPendingVersion(
-        ctx.binding.secret,
-        ctx.rotation.id,
-        secretString,
-      ),
-    );
+    await ctx.putPending(current.document, pair);
     newKey = pair.consumerKey;
   }
 
@@ -76,8 +73,8 @@ export async function createStep(ctx: StepContext): Promise<void> {
 async function preflight(
   ctx: StepContext,
   currentFingerprint: string,
+  app: DeveloperAppDetails,
 ): Promise<void> {
-  const app = await ctx.getApp();
   const key = findKeyByFingerprint(app, currentFingerprint);
   const problems: DriftProblem[] = assessKeyUsability(app, key, {
     now: ctx.now,
@@ -95,12 +92,19 @@ async function preflight(
     }
   }
   if (problems.length > 0) await refuseForDrift(ctx, problems);
-  if (!ctx.stored.adoptedAt || known !== currentFingerprint) {
-    await ctx.deps.store.recordAdoption(
-      ctx.binding.id,
-      { currentKeyFingerprint: currentFingerprint, bornAt: key?.issuedAt },
-      ctx.now,
-    );
+  const adopt = !ctx.stored.adoptedAt || known !== currentFingerprint;
+  // Healthy: clear recorded drift and adopt if needed. When there is neither (the scheduled
+  // pass has just checked), nothing is written; the completion records the check anyway.
+  if (!adopt && !ctx.stored.drift?.length) return;
+  await ctx.deps.store.recordDrift(
+    ctx.binding.id,
+    [],
+    ctx.now,
+    adopt
+      ? { currentKeyFingerprint: currentFingerprint, bornAt: key?.issuedAt }
+      : undefined,
+  );
+  if (adopt) {
     ctx.logger.info(
       `Adopted credential ${
         ctx.binding.id
@@ -109,7 +113,6 @@ async function preflight(
       }`,
     );
   }
-  await ctx.deps.store.recordDrift(ctx.binding.id, [], ctx.now);
 }
 
 /** Records the drift and fails the rotation (nothing has been changed yet). */

@@ -11,8 +11,10 @@ import { versionWithStage } from './promote';
  */
 export async function finishStep(ctx: StepContext): Promise<void> {
   const token = ctx.rotation.id;
-  const stages = await ctx.describeStages();
-  if (stages[token]?.includes('AWSPENDING')) {
+  // The run that promoted knows where the labels are (AWSPENDING stays on the promoted
+  // version, ref C.2); a resumed run looks first.
+  const stages = ctx.memory.promoted ? undefined : await ctx.describeStages();
+  if (!stages || stages[token]?.includes('AWSPENDING')) {
     try {
       await ctx.retry('remove AWSPENDING', () =>
         ctx.deps.secrets.updateStage(ctx.binding.secret, 'AWSPENDING', {
@@ -24,7 +26,7 @@ export async function finishStep(ctx: StepContext): Promise<void> {
       if (after[token]?.includes('AWSPENDING')) throw error;
     }
   }
-  if (versionWithStage(stages, 'AWSCURRENT') !== token) {
+  if (stages && versionWithStage(stages, 'AWSCURRENT') !== token) {
     ctx.logger.warn(
       `AWSCURRENT is no longer on version ${token} after the promotion; it was changed elsewhere`,
     );

@@ -13,6 +13,7 @@ import { RotationFailure } from '../failures';
  */
 export async function importStep(ctx: StepContext): Promise<void> {
   const pending = await ctx.requirePending();
+  // Within the run that created the version, the app as read then: only this run adds keys.
   const app = await ctx.getApp();
   if (!app.keys.some(k => k.consumerKey === pending.consumerKey)) {
     await makeRoomForKey(ctx, app, ctx.provider.maxKeysPerApp);
@@ -21,18 +22,20 @@ export async function importStep(ctx: StepContext): Promise<void> {
       consumerSecret: pending.consumerSecret,
     };
     try {
-      await ctx.retry('import the key', () =>
+      await ctx.changeApp('import the key', () =>
         ctx.provider.importKey(ctx.appRef, key),
       );
     } catch (error) {
       if (!isKeyProviderError(error) || error.kind !== 'key-limit') throw error;
-      // The provider did not tell us its limit beforehand: the app's size now is the limit.
-      const full = await ctx.getApp();
+      // The provider did not tell us its limit beforehand (or a key was added elsewhere):
+      // the app's size now is the limit.
+      const full = await ctx.getApp({ fresh: true });
       await makeRoomForKey(ctx, full, full.keys.length);
-      await ctx.retry('import the key', () =>
+      await ctx.changeApp('import the key', () =>
         ctx.provider.importKey(ctx.appRef, key),
       );
     }
+    ctx.memory.importedKey = key.consumerKey;
   }
   await ctx.advance('imported');
 }
@@ -56,10 +59,14 @@ function deletionRank(
  */
 export async function makeRoomForKey(
   ctx: StepContext,
-  app: DeveloperAppDetails,
+  seen: DeveloperAppDetails,
   limit: number | undefined,
 ): Promise<void> {
-  if (!limit || app.keys.length < limit) return;
+  if (!limit || seen.keys.length < limit) return;
+  // Which keys to delete is decided on the app and AWSCURRENT as they are now, not as this
+  // run last saw them: a key made current elsewhere meanwhile must not be deleted.
+  const app = await ctx.getApp({ fresh: true });
+  if (app.keys.length < limit) return;
   const now = ctx.now;
   const deletions = await ctx.deps.store.listPendingDeletions(ctx.binding.id);
   const inGrace = new Set(
@@ -72,7 +79,7 @@ export async function makeRoomForKey(
       .filter(d => d.status === 'scheduled' && d.dueAt <= now)
       .map(d => d.keyFingerprint),
   );
-  const current = await ctx.readCurrent();
+  const current = await ctx.readCurrent({ fresh: true });
   const protectedKeys = new Set([
     fingerprint(current.consumerKey),
     ctx.rotation.oldKeyFingerprint,
@@ -107,7 +114,7 @@ export async function makeRoomForKey(
         key.issuedAt?.toISOString() ?? 'at an unknown time'
       }) to make room`,
     );
-    await ctx.retry('delete a key to make room', () =>
+    await ctx.changeApp('delete a key to make room', () =>
       ctx.provider.deleteKey(ctx.appRef, key.consumerKey),
     );
     for (const deletion of deletions.filter(

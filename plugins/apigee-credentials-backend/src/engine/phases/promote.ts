@@ -19,27 +19,31 @@ export function versionWithStage(
  */
 export async function promoteStep(ctx: StepContext): Promise<void> {
   const token = ctx.rotation.id;
-  const stages = await ctx.describeStages();
-  const current = versionWithStage(stages, 'AWSCURRENT');
-  if (current !== token) {
-    if (current !== ctx.rotation.previousVersionId) {
-      throw new RotationFailure(
-        'secret-changed',
-        `AWSCURRENT moved from version ${ctx.rotation.previousVersionId} to ${current} while the rotation ran; the new key is not promoted over a change made elsewhere`,
-      );
-    }
-    try {
-      await ctx.retry('promote to AWSCURRENT', () =>
-        ctx.deps.secrets.updateStage(ctx.binding.secret, 'AWSCURRENT', {
-          moveToVersionId: token,
-          removeFromVersionId: current,
-        }),
-      );
-    } catch (error) {
-      // A call can fail after it took effect (timeout, lost answer): look before failing.
-      const after = await ctx.describeStages();
-      if (versionWithStage(after, 'AWSCURRENT') !== token) throw error;
+  const previous = ctx.rotation.previousVersionId;
+  try {
+    // A compare-and-swap: Secrets Manager moves the label only if it is still on `previous`
+    // (ref C.2 RemoveFromVersionId), so no look beforehand is needed.
+    await ctx.retry('promote to AWSCURRENT', () =>
+      ctx.deps.secrets.updateStage(ctx.binding.secret, 'AWSCURRENT', {
+        moveToVersionId: token,
+        removeFromVersionId: previous,
+      }),
+    );
+  } catch (error) {
+    // Refused or failed: look where AWSCURRENT is. On this version already means an earlier
+    // attempt went through (a lost answer, or a crash before the phase was stored).
+    const current = versionWithStage(await ctx.describeStages(), 'AWSCURRENT');
+    if (current !== token) {
+      if (current !== previous) {
+        throw new RotationFailure(
+          'secret-changed',
+          `AWSCURRENT moved from version ${previous} to ${current} while the rotation ran; the new key is not promoted over a change made elsewhere`,
+        );
+      }
+      throw error;
     }
   }
+  ctx.memory.promoted = true;
+  ctx.memory.current = undefined; // AWSCURRENT is the new version now
   await ctx.advance('promoted', { promotedAt: ctx.now });
 }

@@ -80,7 +80,7 @@ async function deleteNewKey(
   }
   const key = findKeyByFingerprint(app, keyFingerprint);
   if (!key) return;
-  await ctx.retry('delete the new key', () =>
+  await ctx.changeApp('delete the new key', () =>
     ctx.provider.deleteKey(ctx.appRef, key.consumerKey),
   );
   ctx.logger.info(

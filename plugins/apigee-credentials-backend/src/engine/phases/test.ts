@@ -38,22 +38,25 @@ function codeFor(problems: KeyUsabilityProblem[]): RotationErrorCode {
  */
 export async function testStep(ctx: StepContext): Promise<void> {
   const { settings, clock } = ctx.deps;
-  const issuedAt = await checkNewKey(ctx);
-
   const probe = ctx.binding.probe;
+  if (probe) assertProbeAllowed(probe, settings.allowedProbeUrlPrefixes);
+  const pending = await ctx.requirePending();
+  const started = clock.now().getTime();
+  // The first probe goes out together with the management check: neither depends on the
+  // other, and the probe's answer counts only once the check has passed.
+  const firstProbe =
+    probe && probeKey(probe, pending, settings.probeRequestTimeoutMs);
+  firstProbe?.catch(() => undefined); // awaited below unless the check fails
+  const issuedAt = await checkNewKey(ctx, pending);
+
   if (probe) {
-    assertProbeAllowed(probe, settings.allowedProbeUrlPrefixes);
-    const pending = await ctx.requirePending();
-    const started = clock.now().getTime();
     const deadline = started + settings.testTimeoutMs;
     let attempts = 0;
     for (;;) {
       attempts += 1;
-      const result = await probeKey(
-        probe,
-        pending,
-        settings.probeRequestTimeoutMs,
-      );
+      const result = await (attempts === 1
+        ? firstProbe!
+        : probeKey(probe, pending, settings.probeRequestTimeoutMs));
       if (result.accepted) {
         ctx.logger.info(
           `The proxy accepted the new key ${
@@ -96,12 +99,15 @@ export async function testStep(ctx: StepContext): Promise<void> {
 
 /**
  * Management-plane checks of the new key: approved, parity with the current key's approved
- * products, app and developer enabled. Returns the new key's issue time. Reads the pending
- * pair only for the length of the check.
+ * products, app and developer enabled. Returns the new key's issue time. The app is always
+ * read afresh: this is the verification, and it must see any change made since the key was
+ * set up, by this run or anyone else.
  */
-async function checkNewKey(ctx: StepContext): Promise<Date | undefined> {
-  const pending = await ctx.requirePending();
-  const app = await ctx.getApp();
+async function checkNewKey(
+  ctx: StepContext,
+  pending: { consumerKey: string },
+): Promise<Date | undefined> {
+  const app = await ctx.getApp({ fresh: true });
   const currentKey = findKeyByFingerprint(app, ctx.rotation.oldKeyFingerprint);
   if (!currentKey) {
     throw new RotationFailure(
