@@ -13,6 +13,8 @@ export interface SandboxCounters {
 /** A sandbox running in a child process, driven through its control API (`/_sandbox`). */
 export interface RemoteSandbox {
   url: string;
+  /** Process id of the sandbox, for its CPU time. */
+  pid: number;
   /** Root config pointing the plugin at this sandbox (TestWorld.configData). */
   configData: JsonObject;
   bindings: CredentialBinding[];
@@ -68,6 +70,7 @@ export async function startRemoteSandbox(
   const counters = async () => (await control('/counters')) as SandboxCounters;
   return {
     url,
+    pid: child.pid!,
     configData,
     bindings,
     addFault: async rule => {

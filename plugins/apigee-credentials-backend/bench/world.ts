@@ -20,7 +20,7 @@ export async function startBenchWorld(count: number): Promise<TestWorld> {
       flavor: 'edge' as const,
     })),
   );
-  return world.start({ propagationDelayMs: 0 });
+  return world.start({ propagationDelayMs: 0, trackKeyMaterial: false });
 }
 
 /** Drops log lines (thousands of rotations would otherwise flood the table); keeps warnings count. */
