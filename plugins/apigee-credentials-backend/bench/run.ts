@@ -29,7 +29,13 @@ if (ONLY !== undefined && ONLY !== 'fleet') {
   throw new Error(`--only takes fleet; got ${ONLY}`);
 }
 const LATENCY_MS = 20;
-const CONCURRENCY = 8;
+/** `--concurrency C`: the scheduled pass's concurrency (the plugin's default is 4). */
+const CONCURRENCY = Number(flag('concurrency') ?? 8);
+if (!Number.isInteger(CONCURRENCY) || CONCURRENCY < 1) {
+  throw new Error(
+    `--concurrency takes a positive integer; got ${flag('concurrency')}`,
+  );
+}
 const SM_LIMIT = 50;
 const plan = CI
   ? {
