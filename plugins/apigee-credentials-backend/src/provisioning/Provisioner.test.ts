@@ -15,11 +15,8 @@ import { ACCOUNT_ID, REGION, TestWorld } from '../__testUtils__/world';
 import { createEngineDependencies } from '../engine/createRotationEngine';
 import { EngineDependencies } from '../engine/context';
 import { canProvisionSecrets } from '../secrets/SecretStore';
-import {
-  planProvision,
-  ProvisionAttempt,
-  PROVISION_TAG,
-} from './ProvisionAttempt';
+import { ProvisionAttempt, PROVISION_TAG } from './ProvisionAttempt';
+import { planProvision } from './provisionPlan';
 import { Provisioner } from './Provisioner';
 import {
   ValidProvisionRequest,

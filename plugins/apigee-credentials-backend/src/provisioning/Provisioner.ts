@@ -7,14 +7,12 @@ import {
 } from '@keyrotation/backstage-plugin-apigee-credentials-node';
 import { describeError } from '../engine/scrub';
 import { SecretReference } from '../engine/types';
+import { promote, ProvisionAttempt, PROVISION_TAG } from './ProvisionAttempt';
 import {
   planProvision,
-  promote,
-  ProvisionAttempt,
   ProvisionDependencies,
   ProvisionPlan,
-  PROVISION_TAG,
-} from './ProvisionAttempt';
+} from './provisionPlan';
 import { toResponseError } from './provisionErrors';
 import { ValidProvisionRequest } from './provisionRequest';
 import {
