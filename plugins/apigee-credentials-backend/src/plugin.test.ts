@@ -229,7 +229,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('rotates only due credentials inside their window on a scheduled pass', async () => {
-      const { server, runPass } = await start();
+      const { server, runPass, sent } = await start();
       await runPass(); // adopts every binding: birth = issue time of the current key
       await new Promise(r => setTimeout(r, 1100));
       await runPass();
@@ -245,6 +245,15 @@ describe.each(databases.eachSupportedId())(
       });
       expect(byEnv.prod.lastRotation).toBeUndefined();
       expect(byEnv.prod.status).toBe('overdue');
+      // The owner is reminded of the credential left overdue, not of the one just rotated.
+      const scopes = sent.map((n: any) => n.payload.scope);
+      const overdue = scopes.filter((s: string) => s.endsWith(':overdue'));
+      expect(overdue).toEqual([
+        `apigee-credentials:component:default/payments-service#prod:overdue`,
+      ]);
+      expect(scopes).toContain(
+        `apigee-credentials:component:default/payments-service#prod-x:rotated`,
+      );
       const orders = await request(server)
         .get(`${API}/entities/default/component/orders-service/credentials`)
         .set('Authorization', mockCredentials.user.header());

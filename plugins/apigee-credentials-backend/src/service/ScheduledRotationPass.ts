@@ -86,14 +86,17 @@ export class ScheduledRotationPass {
     const { engine, alerts, logger } = this.options;
     try {
       const status = await engine.adopt(row.id);
-      await alerts.onChecked(row, status, now());
       const due =
         !status.activeRotation &&
         status.drift.length === 0 &&
         status.rotationDueAt !== undefined &&
         status.rotationDueAt.getTime() <= now().getTime();
-      if (!due) return 'checked';
-      if (!isInsideWindow(now(), row.window)) return 'outside-window';
+      if (!due || !isInsideWindow(now(), row.window)) {
+        // Reminders only for credentials this pass leaves as they are: one rotated now needs
+        // no "overdue" (its outcome is notified), and the rotation starts without waiting.
+        await alerts.onChecked(row, status, now());
+        return due ? 'outside-window' : 'checked';
+      }
       const result = await engine.rotate(row.id, { trigger: 'schedule' });
       return result.phase === 'completed' ? 'rotated' : 'checked';
     } catch (error) {
