@@ -43,10 +43,12 @@ export interface FleetResult {
   idealMs: number;
   ratio: number;
   warnings: number;
+  /** The calls and statements of the credential whose elapsed time is the median. */
+  medianTimeline: string[];
 }
 
 /**
- * One scheduled pass (adoption check + rotation of each credential, the plugin's Bottleneck
+ * One scheduled pass (adoption check + rotation of each credential, the plugin's p-limit
  * concurrency) over `credentials` due credentials while the sandbox adds `latencyMs` to every
  * call. The ideal is credentials·k·L/C, with k measured per credential.
  */
@@ -114,6 +116,10 @@ export async function runFleetRotation(options: {
     const mean = (pick: (t: (typeof times)[number]) => number) =>
       times.reduce((sum, t) => sum + pick(t), 0) / credentials;
     const k = mean(t => t.roundTrips);
+    const byElapsed = sandbox.bindings
+      .map((b, i) => ({ id: b.id, elapsedMs: times[i].elapsedMs }))
+      .sort((a, b) => a.elapsedMs - b.elapsedMs);
+    const median = byElapsed[Math.floor(byElapsed.length / 2)];
     const idealMs = (credentials * k * latencyMs) / concurrency;
     return {
       credentials,
@@ -140,6 +146,7 @@ export async function runFleetRotation(options: {
       idealMs,
       ratio: wallMs / idealMs,
       warnings: logger.warnings,
+      medianTimeline: median ? tracker.timeline(median.id) : [],
     };
   } finally {
     await sandbox.stop();

@@ -16,6 +16,8 @@ const CHANNELS = {
 interface Interval {
   start: number;
   end: number;
+  /** What ran: `GET /path` for a call, the statement's first words for a query. */
+  label?: string;
 }
 
 /** Where one credential's time went, in ms. */
@@ -38,10 +40,13 @@ export interface CredentialTimes {
  */
 export class RoundTripTracker {
   readonly #context = new AsyncLocalStorage<string>();
-  readonly #open = new WeakMap<object, { credential: string; start: number }>();
+  readonly #open = new WeakMap<
+    object,
+    { credential: string; start: number; label: string }
+  >();
   readonly #openQueries = new Map<
     string,
-    { credential: string; start: number }
+    { credential: string; start: number; label: string }
   >();
   readonly #calls = new Map<string, Interval[]>();
   readonly #queries = new Map<string, Interval[]>();
@@ -50,7 +55,11 @@ export class RoundTripTracker {
     const credential = this.#context.getStore();
     const request = (message as { request?: object }).request;
     if (credential && request) {
-      this.#open.set(request, { credential, start: performance.now() });
+      this.#open.set(request, {
+        credential,
+        start: performance.now(),
+        label: callLabel(request),
+      });
     }
   };
   readonly #onEnd = (message: unknown) => {
@@ -58,14 +67,15 @@ export class RoundTripTracker {
     const open = request && this.#open.get(request);
     if (!open) return;
     this.#open.delete(request);
-    push(this.#calls, open.credential, open.start);
+    push(this.#calls, open.credential, open.start, open.label);
   };
-  readonly #onQuery = (query: { __knexQueryUid?: string }) => {
+  readonly #onQuery = (query: { __knexQueryUid?: string; sql?: string }) => {
     const credential = this.#context.getStore();
     if (credential && query.__knexQueryUid) {
       this.#openQueries.set(query.__knexQueryUid, {
         credential,
         start: performance.now(),
+        label: (query.sql ?? '').replace(/\s+/g, ' ').slice(0, 70),
       });
     }
   };
@@ -73,7 +83,7 @@ export class RoundTripTracker {
     const open = this.#openQueries.get(query.__knexQueryUid ?? '');
     if (!open) return;
     this.#openQueries.delete(query.__knexQueryUid!);
-    push(this.#queries, open.credential, open.start);
+    push(this.#queries, open.credential, open.start, open.label);
   };
 
   /** Starts recording HTTP calls, and the statements run through `knex`. */
@@ -139,12 +149,59 @@ export class RoundTripTracker {
       ),
     };
   }
+
+  /**
+   * One credential's calls and statements in the order they started, as text lines with
+   * start offset and duration in ms (for `--timeline`).
+   */
+  timeline(credential: string): string[] {
+    const span = this.#spans.get(credential);
+    const origin = span?.start ?? 0;
+    const events = [
+      ...(this.#calls.get(credential) ?? []).map(e => ({ ...e, kind: 'http' })),
+      ...(this.#queries.get(credential) ?? []).map(e => ({
+        ...e,
+        kind: 'sql ',
+      })),
+    ].sort((a, b) => a.start - b.start);
+    const lines = events.map(
+      e =>
+        `${(e.start - origin).toFixed(1).padStart(7)} +${(e.end - e.start)
+          .toFixed(1)
+          .padStart(5)}  ${e.kind}  ${e.label ?? ''}`,
+    );
+    if (span) lines.push(`${(span.end - origin).toFixed(1).padStart(7)}  end`);
+    return lines;
+  }
 }
 
-function push(map: Map<string, Interval[]>, key: string, start: number) {
+function push(
+  map: Map<string, Interval[]>,
+  key: string,
+  start: number,
+  label?: string,
+) {
   const list = map.get(key) ?? [];
-  list.push({ start, end: performance.now() });
+  list.push({ start, end: performance.now(), label });
   map.set(key, list);
+}
+
+/**
+ * `GET /path` of an undici request, the operation (`X-Amz-Target`) of an AWS SDK request;
+ * without query strings and with key segments masked, as they may carry a consumer key.
+ */
+function callLabel(request: object): string {
+  const r = request as {
+    method?: string;
+    path?: string;
+    getHeader?: (name: string) => unknown;
+  };
+  const target = r.getHeader?.('x-amz-target');
+  if (typeof target === 'string') return target.split('.').pop() ?? target;
+  const path = (r.path ?? '')
+    .split('?')[0]
+    .replace(/\/keys\/[^/]+/g, '/keys/…');
+  return `${r.method ?? '?'} ${path}`;
 }
 
 function longestChain(calls: Interval[]): Interval[] {

@@ -6,7 +6,8 @@
  *
  * Run from this package: node --require @backstage/cli/config/nodeTransform.cjs bench/run.ts [--ci]
  * For profiling the fleet rotation alone: `--only fleet [--n 200]` (N credentials) prints the
- * fleet figures and the sandbox calls by operation, and skips the rest.
+ * fleet figures and the sandbox calls by operation, and skips the rest; `--timeline` adds
+ * the calls and statements of one credential (the median), when each started and its time.
  * Needs PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, default
  * postgresql://postgres@127.0.0.1:5432). The CI version fails only on gross regressions.
  */
@@ -125,6 +126,12 @@ async function main(): Promise<number> {
     log(
       `[bench] one rotation: ${fleetFigures.rotation_elapsed_ms} ms, of which ${fleetFigures.rotation_round_trip_ms} ms in round trips, ${fleetFigures.rotation_database_ms} ms in the database`,
     );
+    if (process.argv.includes('--timeline')) {
+      log(
+        '[bench] the median credential, ms from its start (start +duration):',
+      );
+      log(fleet.medianTimeline.join('\n'));
+    }
     log(
       table(
         Object.entries(fleet.callsByOperation)
