@@ -249,6 +249,8 @@ describe.each(databases.eachSupportedId())(
         promotedAt: at(5),
       });
       expect(await store.getActiveRotation('b1')).toBeUndefined();
+      // The completion released the lease: anyone may take it at once.
+      expect(await store.tryAcquireLease('b1', 'b', at(7))).toBeDefined();
       expect(await store.getBinding('b1')).toMatchObject({
         currentKeyFingerprint: 'sha256:000000000002',
         bornAt: at(4),

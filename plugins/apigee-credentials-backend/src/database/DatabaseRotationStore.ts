@@ -414,13 +414,16 @@ export class DatabaseRotationStore implements RotationStore {
     };
     const notPromoted = () =>
       new LeaseLostError(
-        `Rotation ${rotationId} is no longer in phase promoted; another worker moved it`,
+        `Rotation ${rotationId} could not be completed: the lease on binding ${lease.bindingId} was lost, or another worker moved the rotation`,
       );
 
     if (this.#postgres) {
       // One statement: each write happens only if the one before it did (see #fencedUpdate).
+      // The fence deletes the lease instead of renewing it: with the lease held, nobody else
+      // can have moved the rotation, so a completion that does not happen means the lease
+      // was lost, and then there was nothing to delete.
       let query = this.db
-        .with('fence', this.#renewal(lease, now))
+        .with('fence', this.#release(lease))
         .with(
           'done',
           this.db('rotations')
@@ -445,15 +448,19 @@ export class DatabaseRotationStore implements RotationStore {
         );
       }
       const rows: RotationRow[] = await query.select('*').from('done');
-      if (rows.length !== 1) {
-        await this.#assertLeaseHeld(lease);
-        throw notPromoted();
-      }
+      if (rows.length !== 1) throw notPromoted();
       return toRotation(rows[0]);
     }
 
     return this.db.transaction(async trx => {
-      await this.#renewWithin(trx, lease, now);
+      const released = await trx('leases')
+        .where({ binding_id: lease.bindingId, token: lease.token })
+        .delete();
+      if (released !== 1) {
+        throw new LeaseLostError(
+          `The lease on binding ${lease.bindingId} was lost (expired and taken over)`,
+        );
+      }
       const rows: RotationRow[] = await trx('rotations')
         .where({ id: rotationId, phase: 'promoted' })
         .update(done, '*');
@@ -564,6 +571,14 @@ export class DatabaseRotationStore implements RotationStore {
     return this.db('leases')
       .where({ binding_id: lease.bindingId, token: lease.token })
       .update({ expires_at: new Date(now.getTime() + this.leaseDurationMs) })
+      .returning('binding_id');
+  }
+
+  /** PostgreSQL: the lease's deletion as a `WITH` query, like {@link #renewal}. */
+  #release(lease: Lease): Knex.QueryBuilder {
+    return this.db('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .delete()
       .returning('binding_id');
   }
 

@@ -121,7 +121,10 @@ export interface RotationStore {
     patch: RotationPatch,
     now: Date,
   ): Promise<RotationRecord>;
-  /** `promoted → completed`, updating the binding and scheduling the old key's deletion. */
+  /**
+   * `promoted → completed`, updating the binding, scheduling the old key's deletion and
+   * releasing the lease, all at once: the rotation is over, so nothing is left to fence.
+   */
   complete(
     lease: Lease,
     rotationId: string,

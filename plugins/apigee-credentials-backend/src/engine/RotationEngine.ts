@@ -438,24 +438,27 @@ export class RotationEngine {
     options?: WorkerOptions,
   ): Promise<RotationRecord> {
     const run = (async () => {
+      const worker = new RotationWorker(
+        this.#deps,
+        stored,
+        lease,
+        rotation,
+        options,
+      );
       try {
-        return await new RotationWorker(
-          this.#deps,
-          stored,
-          lease,
-          rotation,
-          options,
-        ).run();
+        return await worker.run();
       } finally {
-        await this.#store
-          .releaseLease(lease)
-          .catch(error =>
-            this.#deps.logger.warn(
-              `Could not release the lease on ${lease.bindingId}: ${
-                (error as Error).message
-              }`,
-            ),
-          );
+        // A completed rotation released its lease as it was recorded.
+        if (!worker.leaseReleased)
+          await this.#store
+            .releaseLease(lease)
+            .catch(error =>
+              this.#deps.logger.warn(
+                `Could not release the lease on ${lease.bindingId}: ${
+                  (error as Error).message
+                }`,
+              ),
+            );
       }
     })();
     this.#running.add(run);

@@ -84,6 +84,11 @@ export class RotationWorker {
     this.#keeper = new LeaseKeeper(deps, lease);
   }
 
+  /** Whether the lease went with the rotation's completion; otherwise the caller releases it. */
+  get leaseReleased(): boolean {
+    return this.#ctx.leaseReleased;
+  }
+
   /** Runs to a terminal phase, or stops early when the lease is lost or rollback must wait. */
   async run(): Promise<RotationRecord> {
     const ctx = this.#ctx;

@@ -66,6 +66,8 @@ export class StepContext {
   scrubber = new SecretScrubber();
   /** What this run has read and written; empty when a run starts or resumes. */
   readonly memory: RunMemory;
+  /** Set once the lease is released with the rotation's completion (RotationStore.complete). */
+  leaseReleased = false;
   readonly logger: LoggerService;
 
   constructor(

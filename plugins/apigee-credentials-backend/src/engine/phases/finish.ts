@@ -7,7 +7,7 @@ import { versionWithStage } from './promote';
  * `promoted → completed` (DESIGN.md §3 steps 5-6): removes AWSPENDING from the new version
  * (ref C.6: a dangling AWSPENDING blocks later rotations), then in one transaction records the
  * new key as the binding's current one and schedules the old key's deletion for the end of
- * the grace period, counted from the promotion.
+ * the grace period, counted from the promotion. The same write releases the lease.
  */
 export async function finishStep(ctx: StepContext): Promise<void> {
   const token = ctx.rotation.id;
@@ -60,6 +60,7 @@ export async function finishStep(ctx: StepContext): Promise<void> {
     },
     ctx.now,
   );
+  ctx.leaseReleased = true;
   ctx.logger.info(
     `Rotation ${token} of ${
       ctx.binding.id
