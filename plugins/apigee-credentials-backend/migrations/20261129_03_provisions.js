@@ -19,7 +19,9 @@ exports.up = async function up(knex) {
     table
       .string('request_hash', 64)
       .notNullable()
-      .comment('sha256 of the request, to refuse a reused key with other input');
+      .comment(
+        'sha256 of the request, to refuse a reused key with other input',
+      );
     table.string('actor', 255).notNullable();
     table
       .string('state', 32)
