@@ -34,11 +34,26 @@ import {
   RotationRecord,
 } from './types';
 
+/**
+ * Phases that are not written on their own but with the next phase that is: a run resuming
+ * from the phase before can redo what follows them. A resumed run starts at `created`, finds
+ * the key already in the app (the import step looks first) and its products already there
+ * (association adds only what is missing and approves only what is pending), and the test
+ * step changes nothing. Undoing needs nothing they record: `created` holds the new key's
+ * fingerprint. `created` itself and `tested` (the promise that the key passed, before
+ * AWSCURRENT moves) are always written before the next change is made.
+ */
+export const PHASES_STORED_WITH_NEXT: ReadonlySet<RotationPhase> = new Set([
+  'imported',
+  'associated',
+]);
+
 /** Test and diagnostics hooks; a checkpoint is reached after each side effect and each write. */
 export interface EngineHooks {
   /**
    * Called with `<phase>:effect` once a step's external changes are made but before the
-   * phase is stored, and with `<phase>:persisted` right after it is stored.
+   * phase is stored, and with `<phase>:persisted` right after it is stored (for a phase in
+   * {@link PHASES_STORED_WITH_NEXT}, once it is recorded in memory).
    */
   checkpoint?(name: string, rotation: RotationRecord): Promise<void> | void;
 }
@@ -68,6 +83,10 @@ export class StepContext {
   readonly memory: RunMemory;
   /** Set once the lease is released with the rotation's completion (RotationStore.complete). */
   leaseReleased = false;
+  /** The phase the database holds: where a run resumes. */
+  #storedPhase: RotationPhase;
+  /** What phases in {@link PHASES_STORED_WITH_NEXT} recorded, for the next write. */
+  #unstored: RotationPatch = {};
   readonly logger: LoggerService;
 
   constructor(
@@ -77,6 +96,7 @@ export class StepContext {
     public rotation: RotationRecord,
     options?: { justStarted?: boolean; checked?: CheckedReads },
   ) {
+    this.#storedPhase = rotation.phase;
     // A rotation recorded by this very run has no secret version yet: its id is new.
     this.memory = new RunMemory({ pendingKnownAbsent: options?.justStarted });
     this.memory.current = options?.checked?.current;
@@ -115,21 +135,36 @@ export class StepContext {
     await this.deps.hooks?.checkpoint?.(name, this.rotation);
   }
 
-  /** Stores the move to `to` (fenced by the lease) and reports it. */
+  /**
+   * Stores the move to `to` (fenced by the lease), together with what the phases recorded
+   * since the last write noted, and reports it; a phase in {@link PHASES_STORED_WITH_NEXT}
+   * is only recorded in memory.
+   */
   async advance(
     to: RotationPhase,
     patch: RotationPatch = {},
   ): Promise<RotationRecord> {
     await this.checkpoint(`${to}:effect`);
     const from = this.rotation.phase;
-    this.rotation = await this.deps.store.transition(
-      this.lease,
-      this.rotation.id,
-      from,
-      to,
-      patch,
-      this.now,
-    );
+    if (PHASES_STORED_WITH_NEXT.has(to)) {
+      this.#unstored = { ...this.#unstored, ...patch };
+      this.rotation = {
+        ...withPatch(this.rotation, patch),
+        phase: to,
+        updatedAt: this.now,
+      };
+    } else {
+      this.rotation = await this.deps.store.transition(
+        this.lease,
+        this.rotation.id,
+        this.#storedPhase,
+        to,
+        { ...this.#unstored, ...patch },
+        this.now,
+      );
+      this.#storedPhase = to;
+      this.#unstored = {};
+    }
     if (from !== to) {
       this.logger.info(
         `Rotation ${this.rotation.id} of ${this.binding.id}: ${from} → ${to}`,
@@ -249,6 +284,19 @@ export class StepContext {
       this.deps.secrets.describeStages(this.binding.secret),
     );
   }
+}
+
+/** A rotation with a patch applied as the store would apply it (null clears a field). */
+function withPatch(
+  rotation: RotationRecord,
+  patch: RotationPatch,
+): RotationRecord {
+  const next: Record<string, unknown> = { ...rotation };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    next[field] = value === null ? undefined : value;
+  }
+  return next as unknown as RotationRecord;
 }
 
 /** The key of an app whose consumer key has the given fingerprint. */
