@@ -14,6 +14,7 @@ import {
   CredentialBinding,
   CredentialStatus,
   DriftProblem,
+  KeyDeletionRecord,
   RotationRecord,
   RotationTrigger,
 } from './types';
@@ -84,7 +85,20 @@ export class RotationEngine {
     binding: string | CredentialBinding,
     request: RotationRequest,
   ): Promise<StartedRotation> {
-    const stored = await this.#loadOrSync(binding);
+    // A scheduled rotation follows its check at once (ScheduledRotationPass): the check
+    // read the binding and what the first step needs, so neither is read again. Any other
+    // rotation reads the binding and uses the check's reads only if its target is the same.
+    const recent = this.#recentChecks.take(
+      typeof binding === 'string' ? binding : binding.id,
+    );
+    const stored =
+      recent && request.trigger === 'schedule' && typeof binding === 'string'
+        ? recent.stored
+        : await this.#loadOrSync(binding);
+    const checked =
+      recent && recent.stored.targetHash === stored.targetHash
+        ? recent.reads
+        : undefined;
     // Refuse bad targets (unknown provider, account or probe not allowed) before touching state.
     this.checkTarget(stored.binding);
 
@@ -129,12 +143,7 @@ export class RotationEngine {
       await this.#store.releaseLease(lease);
       throw error;
     }
-    // A check of this binding that just ran (the scheduled pass's) has read what the first
-    // step needs; a rotation resumed instead reads afresh.
-    const checked = this.#recentChecks.take(
-      stored.binding.id,
-      stored.targetHash,
-    );
+    // A rotation resumed instead of started reads afresh.
     return {
       rotation,
       done: this.#runWorker(stored, lease, rotation, {
@@ -293,6 +302,8 @@ export class RotationEngine {
     // Looked up while Apigee and AWS are read.
     const activeLookup = this.#store.getActiveRotation(binding.id);
     activeLookup.catch(() => undefined); // awaited below
+    const history = this.#history(binding.id);
+    history.catch(() => undefined); // awaited below
     const inspection = await inspectCredential(
       this.#deps,
       stored,
@@ -325,10 +336,8 @@ export class RotationEngine {
       drift: problems.length > 0 ? problems : undefined,
       checkedAt: now,
     };
-    const [, status] = await Promise.all([
-      this.#store.recordDrift(binding.id, problems, now, adoption),
-      this.#status(checked, activeRotation ?? null),
-    ]);
+    await this.#store.recordDrift(binding.id, problems, now, adoption);
+    const status = this.#statusOf(checked, activeRotation, await history);
     if (adoption) {
       this.#deps.logger.info(
         `Adopted credential ${binding.id}: key ${
@@ -357,28 +366,42 @@ export class RotationEngine {
       status.rotationDueAt.getTime() <= now.getTime()
     ) {
       // Due and healthy: a scheduled rotation follows at once, and may start from these reads.
-      this.#recentChecks.remember(
-        binding.id,
-        stored.targetHash,
-        inspection.reads,
-      );
+      this.#recentChecks.remember(checked, inspection.reads);
     }
     return status;
   }
 
-  /** `activeRotation`: as already looked up (null for none), or undefined to look it up. */
-  async #status(
-    stored: StoredBinding,
-    activeRotation?: RotationRecord | null,
-  ): Promise<CredentialStatus> {
+  async #status(stored: StoredBinding): Promise<CredentialStatus> {
     const bindingId = stored.binding.id;
-    const [[lastRotation], pendingDeletions, active] = await Promise.all([
+    const [history, active] = await Promise.all([
+      this.#history(bindingId),
+      this.#store.getActiveRotation(bindingId),
+    ]);
+    return this.#statusOf(stored, active, history);
+  }
+
+  /** The last rotation and the pending deletions of a binding. */
+  async #history(bindingId: string): Promise<{
+    lastRotation?: RotationRecord;
+    pendingDeletions: KeyDeletionRecord[];
+  }> {
+    const [[lastRotation], pendingDeletions] = await Promise.all([
       this.#store.listRotations(bindingId, 1),
       this.#store.listPendingDeletions(bindingId),
-      activeRotation === undefined
-        ? this.#store.getActiveRotation(bindingId)
-        : activeRotation ?? undefined,
     ]);
+    return { lastRotation, pendingDeletions };
+  }
+
+  #statusOf(
+    stored: StoredBinding,
+    active: RotationRecord | undefined,
+    history: {
+      lastRotation?: RotationRecord;
+      pendingDeletions: KeyDeletionRecord[];
+    },
+  ): CredentialStatus {
+    const bindingId = stored.binding.id;
+    const { lastRotation, pendingDeletions } = history;
     const maxAgeMs =
       stored.binding.maxAge !== undefined
         ? durationToMs(stored.binding.maxAge, `maxAge of ${bindingId}`)

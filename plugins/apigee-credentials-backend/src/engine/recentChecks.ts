@@ -1,4 +1,5 @@
 import { DeveloperAppDetails } from '@keyrotation/backstage-plugin-apigee-credentials-node';
+import { StoredBinding } from '../database/RotationStore';
 import { CurrentCredential } from './runMemory';
 
 /** What a check of a credential read: AWSCURRENT and the app. */
@@ -11,7 +12,8 @@ export interface CheckedReads {
 export const CHECKED_READS_MAX_AGE_MS = 5_000;
 
 interface Entry extends CheckedReads {
-  targetHash: string;
+  /** The binding as the check left it (read, then updated with its findings). */
+  stored: StoredBinding;
 }
 
 /**
@@ -26,9 +28,10 @@ interface Entry extends CheckedReads {
 export class RecentChecks {
   readonly #entries = new Map<string, Entry>();
 
-  /** Keeps the reads of a check of `bindingId`, whose target had the given hash. */
-  remember(bindingId: string, targetHash: string, reads: CheckedReads): void {
-    const entry: Entry = { ...reads, targetHash };
+  /** Keeps the reads of a check of a binding, and the binding as the check left it. */
+  remember(stored: StoredBinding, reads: CheckedReads): void {
+    const bindingId = stored.binding.id;
+    const entry: Entry = { ...reads, stored };
     this.#entries.set(bindingId, entry);
     setTimeout(() => {
       if (this.#entries.get(bindingId) === entry)
@@ -36,11 +39,20 @@ export class RecentChecks {
     }, CHECKED_READS_MAX_AGE_MS).unref?.();
   }
 
-  /** The reads of a recent check of the binding, if its target is still the same. */
-  take(bindingId: string, targetHash: string): CheckedReads | undefined {
+  /**
+   * The recent check of a binding, if any: the binding as it left it and what it read. The
+   * caller compares the binding's target with its own fresh read, unless it rotates right
+   * after the check (the scheduled pass), where that read would be the same.
+   */
+  take(
+    bindingId: string,
+  ): { stored: StoredBinding; reads: CheckedReads } | undefined {
     const entry = this.#entries.get(bindingId);
     this.#entries.delete(bindingId);
-    if (!entry || entry.targetHash !== targetHash) return undefined;
-    return { current: entry.current, app: entry.app };
+    if (!entry) return undefined;
+    return {
+      stored: entry.stored,
+      reads: { current: entry.current, app: entry.app },
+    };
   }
 }
