@@ -233,6 +233,7 @@ describe.each(databases.eachSupportedId())(
         lease,
         'r1',
         {
+          from: 'promoted',
           newKeyFingerprint: 'sha256:000000000002',
           bornAt: at(4),
           deletion: {

@@ -389,6 +389,7 @@ export class DatabaseRotationStore implements RotationStore {
     now: Date,
   ): Promise<RotationRecord> {
     const done = {
+      ...patchColumns(completion.patch ?? {}),
       phase: 'completed',
       active_binding_id: null,
       finished_at: now,
@@ -414,7 +415,7 @@ export class DatabaseRotationStore implements RotationStore {
     };
     const notPromoted = () =>
       new LeaseLostError(
-        `Rotation ${rotationId} could not be completed: the lease on binding ${lease.bindingId} was lost, or another worker moved the rotation`,
+        `Rotation ${rotationId} could not be completed from phase ${completion.from}: the lease on binding ${lease.bindingId} was lost, or another worker moved the rotation`,
       );
 
     if (this.#postgres) {
@@ -427,7 +428,7 @@ export class DatabaseRotationStore implements RotationStore {
         .with(
           'done',
           this.db('rotations')
-            .where({ id: rotationId, phase: 'promoted' })
+            .where({ id: rotationId, phase: completion.from })
             .whereExists(this.db.select(1).from('fence'))
             .update(done)
             .returning('*'),
@@ -462,7 +463,7 @@ export class DatabaseRotationStore implements RotationStore {
         );
       }
       const rows: RotationRow[] = await trx('rotations')
-        .where({ id: rotationId, phase: 'promoted' })
+        .where({ id: rotationId, phase: completion.from })
         .update(done, '*');
       if (rows.length !== 1) throw notPromoted();
       await trx('bindings').where({ id: lease.bindingId }).update(adopted);

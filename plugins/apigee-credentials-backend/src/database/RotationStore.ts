@@ -55,6 +55,10 @@ export interface RotationPatch {
 
 /** What the final transition of a successful rotation records, atomically. */
 export interface CompletionRecord {
+  /** The phase the database holds: `promoted`, or `tested` when the promotion was not stored. */
+  from: RotationPhase;
+  /** Fields noted by phases not stored yet (the promotion's time). */
+  patch?: RotationPatch;
   newKeyFingerprint: string;
   bornAt: Date;
   /** Old key to delete once the grace period is over; absent when there was none. */
@@ -122,7 +126,7 @@ export interface RotationStore {
     now: Date,
   ): Promise<RotationRecord>;
   /**
-   * `promoted → completed`, updating the binding, scheduling the old key's deletion and
+   * `from → completed`, updating the binding, scheduling the old key's deletion and
    * releasing the lease, all at once: the rotation is over, so nothing is left to fence.
    */
   complete(

@@ -129,7 +129,8 @@ export class RotationWorker {
                     withoutRollbackNote(ctx.rotation.error) ?? ''
                   }${ROLLBACK_PENDING}${message}]`
                 : message;
-            await ctx.advance(phase, { error: recorded });
+            // Stored even where the phase is normally stored with the next: the run stops.
+            await ctx.advance(phase, { error: recorded }, { store: true });
             return ctx.rotation;
           }
           const code = failureCode(error);

@@ -7,6 +7,7 @@ import {
   fingerprint,
 } from '@keyrotation/backstage-plugin-apigee-credentials-node';
 import {
+  CompletionRecord,
   Lease,
   RotationPatch,
   RotationStore,
@@ -36,16 +37,24 @@ import {
 
 /**
  * Phases that are not written on their own but with the next phase that is: a run resuming
- * from the phase before can redo what follows them. A resumed run starts at `created`, finds
- * the key already in the app (the import step looks first) and its products already there
- * (association adds only what is missing and approves only what is pending), and the test
- * step changes nothing. Undoing needs nothing they record: `created` holds the new key's
- * fingerprint. `created` itself and `tested` (the promise that the key passed, before
- * AWSCURRENT moves) are always written before the next change is made.
+ * from the phase before can redo what follows them.
+ *
+ * - `imported`, `associated`: a run resuming at `created` finds the key already in the app
+ *   (the import step looks first) and its products already there (association adds only
+ *   what is missing and approves only what is pending), and the test step changes nothing.
+ *   Undoing needs nothing they record: `created` holds the new key's fingerprint.
+ * - `promoted`: a run resuming at `tested` finds AWSCURRENT already on the new version (the
+ *   promotion is a compare-and-swap that then looks where the label is), and removing
+ *   AWSPENDING again is a no-op. A rollback is never started from there: a rollback first
+ *   looks where AWSCURRENT is and finishes the rotation instead.
+ *
+ * `created` (the new key's fingerprint, before the key reaches Apigee) and `tested` (the key
+ * passed, before AWSCURRENT moves) are always written before the next change is made.
  */
 export const PHASES_STORED_WITH_NEXT: ReadonlySet<RotationPhase> = new Set([
   'imported',
   'associated',
+  'promoted',
 ]);
 
 /** Test and diagnostics hooks; a checkpoint is reached after each side effect and each write. */
@@ -138,15 +147,16 @@ export class StepContext {
   /**
    * Stores the move to `to` (fenced by the lease), together with what the phases recorded
    * since the last write noted, and reports it; a phase in {@link PHASES_STORED_WITH_NEXT}
-   * is only recorded in memory.
+   * is only recorded in memory, unless `store` asks for the write (a run that stops there).
    */
   async advance(
     to: RotationPhase,
     patch: RotationPatch = {},
+    options?: { store?: boolean },
   ): Promise<RotationRecord> {
     await this.checkpoint(`${to}:effect`);
     const from = this.rotation.phase;
-    if (PHASES_STORED_WITH_NEXT.has(to)) {
+    if (PHASES_STORED_WITH_NEXT.has(to) && !options?.store) {
       this.#unstored = { ...this.#unstored, ...patch };
       this.rotation = {
         ...withPatch(this.rotation, patch),
@@ -177,6 +187,25 @@ export class StepContext {
       });
     }
     await this.checkpoint(`${to}:persisted`);
+    return this.rotation;
+  }
+
+  /**
+   * Stores the completion (RotationStore.complete) from the phase the database holds, with
+   * what unstored phases noted; the lease goes with it.
+   */
+  async complete(
+    completion: Omit<CompletionRecord, 'from' | 'patch'>,
+  ): Promise<RotationRecord> {
+    this.rotation = await this.deps.store.complete(
+      this.lease,
+      this.rotation.id,
+      { ...completion, from: this.#storedPhase, patch: this.#unstored },
+      this.now,
+    );
+    this.#storedPhase = this.rotation.phase;
+    this.#unstored = {};
+    this.leaseReleased = true;
     return this.rotation;
   }
 

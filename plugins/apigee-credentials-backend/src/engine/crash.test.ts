@@ -20,8 +20,9 @@ const WORKER = resolve(__dirname, '../__testUtils__/crashWorker.ts');
  * Where the worker process is killed: `<phase>:effect` is after the step's external change
  * and before its phase is stored; `<phase>:persisted` is right after. Together they cover
  * both sides of every step of DESIGN.md §3, forward and rollback. `imported` and
- * `associated` are written only with `tested` (PHASES_STORED_WITH_NEXT), so until then the
- * database says `created` while the key is already imported, associated or tested.
+ * `associated` are written only with `tested`, and `promoted` with `completed`
+ * (PHASES_STORED_WITH_NEXT): until then the database says `created` while the key is
+ * already imported, associated or tested, and `tested` while AWSCURRENT has already moved.
  */
 const KILL_POINTS: Array<{
   at: string;
@@ -42,8 +43,8 @@ const KILL_POINTS: Array<{
   { at: 'tested:effect', storedPhase: 'created', outcome: 'completed' },
   { at: 'tested:persisted', storedPhase: 'tested', outcome: 'completed' },
   { at: 'promoted:effect', storedPhase: 'tested', outcome: 'completed' },
-  { at: 'promoted:persisted', storedPhase: 'promoted', outcome: 'completed' },
-  { at: 'completed:effect', storedPhase: 'promoted', outcome: 'completed' },
+  { at: 'promoted:persisted', storedPhase: 'tested', outcome: 'completed' },
+  { at: 'completed:effect', storedPhase: 'tested', outcome: 'completed' },
   { at: 'completed:persisted', storedPhase: 'completed', outcome: 'completed' },
   // These rotations fail their test step (the probe never passes) and roll back.
   { at: 'rolling_back:effect', storedPhase: 'created', outcome: 'failed' },

@@ -43,24 +43,18 @@ export async function finishStep(ctx: StepContext): Promise<void> {
   const oldKey = ctx.rotation.oldKeyFingerprint;
   const newKey = ctx.rotation.newKeyFingerprint!;
   await ctx.checkpoint('completed:effect');
-  ctx.rotation = await ctx.deps.store.complete(
-    ctx.lease,
-    ctx.rotation.id,
-    {
-      newKeyFingerprint: newKey,
-      bornAt: ctx.rotation.newKeyIssuedAt ?? promotedAt,
-      deletion:
-        oldKey && oldKey !== newKey
-          ? {
-              id: randomUUID(),
-              keyFingerprint: oldKey,
-              dueAt: new Date(promotedAt.getTime() + gracePeriodMs),
-            }
-          : undefined,
-    },
-    ctx.now,
-  );
-  ctx.leaseReleased = true;
+  await ctx.complete({
+    newKeyFingerprint: newKey,
+    bornAt: ctx.rotation.newKeyIssuedAt ?? promotedAt,
+    deletion:
+      oldKey && oldKey !== newKey
+        ? {
+            id: randomUUID(),
+            keyFingerprint: oldKey,
+            dueAt: new Date(promotedAt.getTime() + gracePeriodMs),
+          }
+        : undefined,
+  });
   ctx.logger.info(
     `Rotation ${token} of ${
       ctx.binding.id
