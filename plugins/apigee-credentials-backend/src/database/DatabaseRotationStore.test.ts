@@ -165,6 +165,52 @@ describe.each(databases.eachSupportedId())(
       expect(takeovers.filter(Boolean)).toHaveLength(1);
     });
 
+    it('starts a rotation with its lease at once, and under contention only once', async () => {
+      await store.upsertBindings([binding('b1')], at(0));
+      const attempts = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.startRotation(
+            'b1',
+            `replica-${i}`,
+            { id: `r${i}`, trigger: 'schedule' },
+            at(0),
+          ),
+        ),
+      );
+      const winners = attempts.filter(a => a.lease);
+      expect(winners).toHaveLength(1);
+      const [won] = winners;
+      expect(won.rotation).toMatchObject({
+        bindingId: 'b1',
+        phase: 'started',
+        trigger: 'schedule',
+        attempts: 1,
+      });
+      expect(attempts.filter(a => a.rotation)).toHaveLength(1);
+      expect((await store.getActiveRotation('b1'))?.id).toBe(won.rotation!.id);
+
+      // The worker died: once its lease has expired, the next one gets the lease, and no
+      // second rotation, as the first is unfinished.
+      expect(
+        await store.startRotation(
+          'b1',
+          'b',
+          { id: 'x1', trigger: 'manual' },
+          at(5),
+        ),
+      ).toEqual({});
+      const next = await store.startRotation(
+        'b1',
+        'b',
+        { id: 'x2', trigger: 'manual' },
+        at(60),
+      );
+      expect(next.lease).toMatchObject({ bindingId: 'b1', holder: 'b' });
+      expect(next.rotation).toBeUndefined();
+      expect(await store.getRotation('x2')).toBeUndefined();
+      expect(await store.renewLease(next.lease!, at(61))).toBe(true);
+    });
+
     it('moves a rotation through its phases only from the expected phase, under the lease', async () => {
       await store.upsertBindings([binding('b1')], at(0));
       const lease = (await store.tryAcquireLease('b1', 'a', at(0)))!;

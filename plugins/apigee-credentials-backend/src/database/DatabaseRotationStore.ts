@@ -176,6 +176,25 @@ function patchColumns(patch: RotationPatch): Record<string, unknown> {
   );
 }
 
+/** The row of a rotation just begun. */
+function newRotationRow(
+  bindingId: string,
+  rotation: { id: string; trigger: RotationTrigger; actor?: string },
+  now: Date,
+) {
+  return {
+    id: rotation.id,
+    binding_id: bindingId,
+    active_binding_id: bindingId,
+    trigger: rotation.trigger,
+    actor: rotation.actor ?? null,
+    phase: 'started',
+    attempts: 1,
+    started_at: now,
+    updated_at: now,
+  };
+}
+
 /** {@link RotationStore} on the plugin's own database (SQLite or PostgreSQL) through knex. */
 export class DatabaseRotationStore implements RotationStore {
   static async create(options: {
@@ -276,17 +295,33 @@ export class DatabaseRotationStore implements RotationStore {
     now: Date,
   ): Promise<Lease | undefined> {
     const token = randomUUID();
+    const rows: Array<{ token: string }> = await this.#leaseTaking(
+      bindingId,
+      holder,
+      token,
+      now,
+    );
+    return rows[0]?.token === token ? { bindingId, holder, token } : undefined;
+  }
+
+  /**
+   * One atomic statement: insert the lease if there is none, or take it over if it has
+   * expired (re-checked on the locked row); a row (the token) comes back only if we got it.
+   */
+  #leaseTaking(
+    bindingId: string,
+    holder: string,
+    token: string,
+    now: Date,
+  ): Knex.QueryBuilder {
     const expiresAt = new Date(now.getTime() + this.leaseDurationMs);
     const values = { holder, token, acquired_at: now, expires_at: expiresAt };
-    // One atomic statement: insert the lease if there is none, or take it over if it has
-    // expired (re-checked on the locked row); a row comes back only if we got it.
-    const rows: Array<{ token: string }> = await this.db('leases')
+    return this.db('leases')
       .insert({ binding_id: bindingId, ...values })
       .onConflict('binding_id')
       .merge(Object.keys(values))
       .where('leases.expires_at', '<=', now)
       .returning('token');
-    return rows[0]?.token === token ? { bindingId, holder, token } : undefined;
   }
 
   async renewLease(lease: Lease, now: Date): Promise<boolean> {
@@ -313,22 +348,58 @@ export class DatabaseRotationStore implements RotationStore {
     return row ? toRotation(row) : undefined;
   }
 
+  async startRotation(
+    bindingId: string,
+    holder: string,
+    rotation: { id: string; trigger: RotationTrigger; actor?: string },
+    now: Date,
+  ): Promise<{ lease?: Lease; rotation?: RotationRecord }> {
+    if (!this.#postgres) {
+      const lease = await this.tryAcquireLease(bindingId, holder, now);
+      if (!lease) return {};
+      try {
+        return {
+          lease,
+          rotation: await this.insertRotation(lease, rotation, now),
+        };
+      } catch (error) {
+        await this.releaseLease(lease);
+        throw error;
+      }
+    }
+    // The rotation is inserted once per row the lease taking returns: once if we got the
+    // lease, else not at all. The insert does nothing when an unfinished rotation holds the
+    // unique active_binding_id; the lease is ours all the same.
+    const token = randomUUID();
+    const rows: Array<RotationRow & { lease_token: string }> = await this.db
+      .with('lease', this.#leaseTaking(bindingId, holder, token, now))
+      .with(
+        'started',
+        this.#insertFrom(
+          'rotations',
+          newRotationRow(bindingId, rotation, now),
+          'lease',
+        )
+          .onConflict('active_binding_id')
+          .ignore()
+          .returning('*'),
+      )
+      .select('lease.token as lease_token', 'started.*')
+      .from('lease')
+      .joinRaw('left join started on true');
+    if (rows[0]?.lease_token !== token) return {};
+    return {
+      lease: { bindingId, holder, token },
+      rotation: rows[0].id ? toRotation(rows[0]) : undefined,
+    };
+  }
+
   async insertRotation(
     lease: Lease,
     rotation: { id: string; trigger: RotationTrigger; actor?: string },
     now: Date,
   ): Promise<RotationRecord | undefined> {
-    const row = {
-      id: rotation.id,
-      binding_id: lease.bindingId,
-      active_binding_id: lease.bindingId,
-      trigger: rotation.trigger,
-      actor: rotation.actor ?? null,
-      phase: 'started',
-      attempts: 1,
-      started_at: now,
-      updated_at: now,
-    };
+    const row = newRotationRow(lease.bindingId, rotation, now);
     // An unfinished rotation of the binding holds the unique active_binding_id: then the
     // insert does nothing, and no row comes back.
     if (this.#postgres) {

@@ -114,6 +114,21 @@ export interface RotationStore {
     now: Date,
   ): Promise<RotationRecord | undefined>;
   /**
+   * {@link RotationStore.tryAcquireLease} then {@link RotationStore.insertRotation}, in one
+   * statement where the database allows. No lease: another worker holds it. A lease but no
+   * rotation: the binding has an unfinished rotation, which the caller now holds and resumes.
+   */
+  startRotation(
+    bindingId: string,
+    holder: string,
+    rotation: {
+      id: string;
+      trigger: RotationTrigger;
+      actor?: string;
+    },
+    now: Date,
+  ): Promise<{ lease?: Lease; rotation?: RotationRecord }>;
+  /**
    * Moves a rotation from `from` to `to` if the lease is still held and the rotation is still
    * in `from`; otherwise throws {@link LeaseLostError}. Renews the lease on the way.
    */

@@ -102,9 +102,11 @@ export class RotationEngine {
     // Refuse bad targets (unknown provider, account or probe not allowed) before touching state.
     this.checkTarget(stored.binding);
 
-    const lease = await this.#store.tryAcquireLease(
+    // Usually there is no unfinished rotation: take the lease and record the new one at once.
+    const { lease, rotation: inserted } = await this.#store.startRotation(
       stored.binding.id,
       this.#instanceId,
+      { id: randomUUID(), trigger: request.trigger, actor: request.actor },
       this.#deps.clock.now(),
     );
     if (!lease) {
@@ -114,12 +116,6 @@ export class RotationEngine {
     let rotation: RotationRecord;
     let active: RotationRecord | undefined;
     try {
-      // Usually there is no unfinished rotation: try to record the new one straight away.
-      const inserted = await this.#store.insertRotation(
-        lease,
-        { id: randomUUID(), trigger: request.trigger, actor: request.actor },
-        this.#deps.clock.now(),
-      );
       if (inserted) {
         rotation = inserted;
         await this.#deps.hooks?.checkpoint?.('started:persisted', rotation);
