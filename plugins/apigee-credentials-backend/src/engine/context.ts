@@ -164,16 +164,7 @@ export class StepContext {
         updatedAt: this.now,
       };
     } else {
-      this.rotation = await this.deps.store.transition(
-        this.lease,
-        this.rotation.id,
-        this.#storedPhase,
-        to,
-        { ...this.#unstored, ...patch },
-        this.now,
-      );
-      this.#storedPhase = to;
-      this.#unstored = {};
+      await this.#store(to, patch);
     }
     if (from !== to) {
       this.logger.info(
@@ -188,6 +179,31 @@ export class StepContext {
     }
     await this.checkpoint(`${to}:persisted`);
     return this.rotation;
+  }
+
+  /**
+   * Stores now a phase that was only recorded in memory, before the run waits (the test step
+   * waiting for Apigee's key cache): the progress users see, such as the Rotate button's
+   * steps, then stays true during the wait.
+   */
+  async storePhase(): Promise<void> {
+    if (this.rotation.phase !== this.#storedPhase) {
+      await this.#store(this.rotation.phase, {});
+    }
+  }
+
+  /** Writes the move from the stored phase to `to`, with what unstored phases noted. */
+  async #store(to: RotationPhase, patch: RotationPatch): Promise<void> {
+    this.rotation = await this.deps.store.transition(
+      this.lease,
+      this.rotation.id,
+      this.#storedPhase,
+      to,
+      { ...this.#unstored, ...patch },
+      this.now,
+    );
+    this.#storedPhase = to;
+    this.#unstored = {};
   }
 
   /**

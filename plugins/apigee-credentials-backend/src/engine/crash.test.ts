@@ -46,8 +46,9 @@ const KILL_POINTS: Array<{
   { at: 'promoted:persisted', storedPhase: 'tested', outcome: 'completed' },
   { at: 'completed:effect', storedPhase: 'tested', outcome: 'completed' },
   { at: 'completed:persisted', storedPhase: 'completed', outcome: 'completed' },
-  // These rotations fail their test step (the probe never passes) and roll back.
-  { at: 'rolling_back:effect', storedPhase: 'created', outcome: 'failed' },
+  // These rotations fail their test step (the probe never passes) and roll back; waiting
+  // between probes, the test step stored `associated` (StepContext.storePhase).
+  { at: 'rolling_back:effect', storedPhase: 'associated', outcome: 'failed' },
   {
     at: 'rolling_back:persisted',
     storedPhase: 'rolling_back',
