@@ -26,6 +26,12 @@ export interface RotationRequest {
   actor?: string;
 }
 
+/** The last rotation and the pending deletions of a binding, for its status. */
+interface BindingHistory {
+  lastRotation?: RotationRecord;
+  pendingDeletions: KeyDeletionRecord[];
+}
+
 /** A rotation that has started; `done` settles when the worker stops. */
 export interface StartedRotation {
   rotation: RotationRecord;
@@ -376,11 +382,7 @@ export class RotationEngine {
     return this.#statusOf(stored, active, history);
   }
 
-  /** The last rotation and the pending deletions of a binding. */
-  async #history(bindingId: string): Promise<{
-    lastRotation?: RotationRecord;
-    pendingDeletions: KeyDeletionRecord[];
-  }> {
+  async #history(bindingId: string): Promise<BindingHistory> {
     const [[lastRotation], pendingDeletions] = await Promise.all([
       this.#store.listRotations(bindingId, 1),
       this.#store.listPendingDeletions(bindingId),
@@ -391,10 +393,7 @@ export class RotationEngine {
   #statusOf(
     stored: StoredBinding,
     active: RotationRecord | undefined,
-    history: {
-      lastRotation?: RotationRecord;
-      pendingDeletions: KeyDeletionRecord[];
-    },
+    history: BindingHistory,
   ): CredentialStatus {
     const bindingId = stored.binding.id;
     const { lastRotation, pendingDeletions } = history;
