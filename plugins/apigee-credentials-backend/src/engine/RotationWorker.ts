@@ -66,8 +66,9 @@ export interface WorkerOptions {
 
 /**
  * Drives one rotation, holding its binding's lease, from its persisted phase to the end.
- * Each step does its (idempotent) external work and then stores the next phase, so a crash
- * anywhere resumes at the last stored phase. A failure before promotion rolls back.
+ * Each step does its (idempotent) external work and then records the next phase (stored at
+ * once, or with the next one where a resumed run can redo the step: PHASES_STORED_WITH_NEXT),
+ * so a crash anywhere resumes at the last stored phase. A failure before promotion rolls back.
  */
 export class RotationWorker {
   readonly #ctx: StepContext;
