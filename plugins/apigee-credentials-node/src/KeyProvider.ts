@@ -101,12 +101,16 @@ export interface KeyProvider {
    * and a `key-limit` error when the app holds as many keys as it may.
    */
   importKey(ref: DeveloperAppRef, key: NewApiKey): Promise<void>;
-  /** Associates API products with a key, merged with those it already has. */
+  /**
+   * Associates API products with a key, merged with those it already has. May resolve to
+   * the key as the API answered, with the status of each association: the engine then
+   * decides what to approve from it instead of reading the app again (one round trip less).
+   */
   addApiProducts(
     ref: DeveloperAppRef,
     consumerKey: string,
     apiProducts: string[],
-  ): Promise<void>;
+  ): Promise<ApiKeyDetails | void>;
   /** Approves a key (a no-op when it already is approved). */
   approveKey(ref: DeveloperAppRef, consumerKey: string): Promise<void>;
   /** Approves a key's association with one API product (needed for manual-approval products). */

@@ -15,7 +15,7 @@ export async function associateStep(ctx: StepContext): Promise<void> {
   // A key this run imported has no products yet (KeyProvider.importKey), and the current
   // key's products are as the run last read them: this run does not change that key.
   const importedHere = ctx.memory.importedKey === pending.consumerKey;
-  let app =
+  const app =
     importedHere && ctx.memory.app ? ctx.memory.app : await ctx.getApp();
   const currentKey = findKeyByFingerprint(app, ctx.rotation.oldKeyFingerprint);
   if (!currentKey) {
@@ -52,15 +52,17 @@ export async function associateStep(ctx: StepContext): Promise<void> {
   const missing = expected.filter(
     p => !newKey.apiProducts.some(a => a.apiProduct === p),
   );
-  if (missing.length > 0) {
-    await ctx.changeApp('associate API products', () =>
-      ctx.provider.addApiProducts(ctx.appRef, pending.consumerKey, missing),
-    );
-  }
-  // Read after the change: the statuses Apigee gave the associations and the key.
-  app = await ctx.getApp();
-
-  const updated = app.keys.find(k => k.consumerKey === pending.consumerKey);
+  // The statuses Apigee gave the associations and the key decide what to approve: from the
+  // provider's answer to the change when it gives the key, else read after the change.
+  const answered =
+    missing.length > 0
+      ? await ctx.changeApp('associate API products', () =>
+          ctx.provider.addApiProducts(ctx.appRef, pending.consumerKey, missing),
+        )
+      : undefined;
+  const updated =
+    answered ||
+    (await ctx.getApp()).keys.find(k => k.consumerKey === pending.consumerKey);
   for (const product of expected) {
     const association = updated?.apiProducts.find(
       a => a.apiProduct === product,

@@ -77,7 +77,10 @@ async function exerciseLifecycle(p: ApigeeKeyProvider, name: string) {
   )!;
   expect(imported.apiProducts).toEqual([]); // ref D: no products on import
 
-  await p.addApiProducts(app, key.consumerKey, ['orders-api', 'admin-api']);
+  const answered = await p.addApiProducts(app, key.consumerKey, [
+    'orders-api',
+    'admin-api',
+  ]);
   await p.addApiProducts(app, key.consumerKey, ['orders-api']); // merged, idempotent
   imported = (await p.getApp(app)).keys.find(
     k => k.consumerKey === key.consumerKey,
@@ -86,6 +89,8 @@ async function exerciseLifecycle(p: ApigeeKeyProvider, name: string) {
     { apiProduct: 'orders-api', status: 'approved' },
     { apiProduct: 'admin-api', status: 'pending' }, // manual-approval product
   ]);
+  // The answer to the change is the key with these statuses: the engine need not read.
+  expect(answered).toEqual(imported);
   await p.approveApiProduct(app, key.consumerKey, 'admin-api');
   await p.approveKey(app, key.consumerKey);
   imported = (await p.getApp(app)).keys.find(

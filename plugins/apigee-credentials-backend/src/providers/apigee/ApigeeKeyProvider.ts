@@ -141,15 +141,18 @@ export class ApigeeKeyProvider implements KeyProvider {
     ref: DeveloperAppRef,
     consumerKey: string,
     apiProducts: string[],
-  ): Promise<void> {
-    if (apiProducts.length === 0) return;
-    // ref A.3 #6 / B.4: products are merged with the key's existing ones.
-    await this.#call('associate API products', ref, {
+  ): Promise<ApiKeyDetails | void> {
+    if (apiProducts.length === 0) return undefined;
+    // ref A.3 #6 / B.4: products are merged with the key's existing ones; the answer is the
+    // key, with the status of each association.
+    const response = await this.#call('associate API products', ref, {
       method: 'POST',
       path: this.#keyPath(ref, consumerKey),
       json: { apiProducts },
       consumerKey,
     });
+    const key = parseKey(response.body);
+    return key?.consumerKey === consumerKey ? key : undefined;
   }
 
   async approveKey(ref: DeveloperAppRef, consumerKey: string): Promise<void> {
