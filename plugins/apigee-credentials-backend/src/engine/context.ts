@@ -45,8 +45,8 @@ import {
  *   Undoing needs nothing they record: `created` holds the new key's fingerprint.
  * - `promoted`: a run resuming at `tested` finds AWSCURRENT already on the new version (the
  *   promotion is a compare-and-swap that then looks where the label is), and removing
- *   AWSPENDING again is a no-op. A rollback is never started from there: a rollback first
- *   looks where AWSCURRENT is and finishes the rotation instead.
+ *   AWSPENDING again is a no-op. Should that run fail first, its rollback does no harm: a
+ *   rollback first looks where AWSCURRENT is, and finishes the rotation when it has moved.
  *
  * `created` (the new key's fingerprint, before the key reaches Apigee) and `tested` (the key
  * passed, before AWSCURRENT moves) are always written before the next change is made.
