@@ -104,28 +104,19 @@ export class Provisioner {
       throw toResponseError(error, describeError(error));
     }
 
-    if (existing) {
-      const restarted = await store.restart(request.requestId, existing.id, {
-        id,
-        requestHash: request.hash,
-        actor,
-        progress,
-        leaseUntil: this.#leaseUntil(),
-        now: this.#now(),
-      });
-      if (!restarted) throw busy(request.requestId);
-    } else {
-      const inserted = await store.insert({
-        requestId: request.requestId,
-        id,
-        requestHash: request.hash,
-        actor,
-        progress,
-        leaseUntil: this.#leaseUntil(),
-        now: this.#now(),
-      });
-      if (!inserted) throw busy(request.requestId);
-    }
+    // A failed earlier attempt's row is taken over; otherwise the request gets its row.
+    const row = {
+      id,
+      requestHash: request.hash,
+      actor,
+      progress,
+      leaseUntil: this.#leaseUntil(),
+      now: this.#now(),
+    };
+    const recorded = existing
+      ? await store.restart(request.requestId, existing.id, row)
+      : await store.insert({ requestId: request.requestId, ...row });
+    if (!recorded) throw busy(request.requestId);
 
     const attempt = new ProvisionAttempt(
       this.#options,
