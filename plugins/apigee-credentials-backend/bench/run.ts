@@ -62,7 +62,7 @@ if (flag('n') !== undefined) {
 /** Gross regressions only: these hold with a wide margin on a busy 2-core machine. */
 const CI_LIMITS = {
   /**
-   * 1.3–1.5 at N = 100 on two shared cores (1.2 at N = 1,000). A gross regression
+   * 1.3–1.6 at N = 100 on two shared cores (1.2 at N = 1,000). A gross regression
    * (rotations run one at a time, a round trip more per phase, a slow scheduler) lands far
    * above 3.
    */
