@@ -153,6 +153,24 @@ export interface Config {
     };
 
     /**
+     * Proof of ownership outside the catalog. A binding is rotated, checked live and shown
+     * with key details only when its secret carries the tag and its Apigee app the attribute
+     * below, each naming the entity or its owner group (entity refs separated by spaces; a
+     * bare name is a group), or when an admin approved the binding. Provisioning stamps both.
+     */
+    ownership?: {
+      /** Tag key on the Secrets Manager secret. Default `apigee-credentials:owner`. */
+      secretTag?: string;
+      /** Attribute name on the Apigee developer app. Default `apigee-credentials-owner`. */
+      appAttribute?: string;
+      /**
+       * Attribute name on the Apigee developer naming the team it belongs to; provisioning
+       * uses a developer only for that team. Default `apigee-credentials-owner`.
+       */
+      developerAttribute?: string;
+    };
+
+    /**
      * Proxy hosts that binding annotations may name in `probe.host`. The catalog names a host,
      * never a URL, so a new key is only ever sent to these gateways.
      */

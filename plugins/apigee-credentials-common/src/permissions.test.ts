@@ -1,6 +1,7 @@
 import { isResourcePermission } from '@backstage/plugin-permission-common';
 import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
 import {
+  apigeeCredentialsAdminPermission,
   apigeeCredentialsPermissions,
   apigeeCredentialsProvisionPermission,
   apigeeCredentialsReadPermission,
@@ -21,7 +22,7 @@ describe('permissions', () => {
 
   it('marks rotation as an update, which read-only policies deny', () => {
     expect(apigeeCredentialsRotatePermission.attributes.action).toBe('update');
-    expect(new Set(apigeeCredentialsPermissions.map(p => p.name)).size).toBe(3);
+    expect(new Set(apigeeCredentialsPermissions.map(p => p.name)).size).toBe(4);
   });
 
   it('makes provisioning a basic create permission: its component does not exist yet', () => {
@@ -31,6 +32,13 @@ describe('permissions', () => {
     );
     expect(apigeeCredentialsPermissions).toContain(
       apigeeCredentialsProvisionPermission,
+    );
+  });
+
+  it('makes administration a basic permission: a platform role, not a property of one entity', () => {
+    expect(apigeeCredentialsAdminPermission.type).toBe('basic');
+    expect(apigeeCredentialsAdminPermission.name).toBe(
+      'apigee-credentials.admin',
     );
   });
 });

@@ -36,6 +36,18 @@ export const apigeeCredentialsProvisionPermission = createPermission({
 });
 
 /**
+ * Administer the plugin: approve a binding whose targets carry no ownership marks, provision
+ * for any owner group and with manual-approval API products. A basic permission: a platform
+ * team's role, not a property of one entity.
+ *
+ * @public
+ */
+export const apigeeCredentialsAdminPermission = createPermission({
+  name: 'apigee-credentials.admin',
+  attributes: { action: 'update' },
+});
+
+/**
  * Every permission of the plugin, for registration with the permissions registry.
  *
  * @public
@@ -44,4 +56,5 @@ export const apigeeCredentialsPermissions = [
   apigeeCredentialsReadPermission,
   apigeeCredentialsRotatePermission,
   apigeeCredentialsProvisionPermission,
+  apigeeCredentialsAdminPermission,
 ];

@@ -43,6 +43,17 @@ export interface DeveloperAppDetails {
   status: string;
   /** Developer status, when the provider reports it; `inactive` disables every key. */
   developerStatus?: string;
+  /**
+   * Custom attributes of the app (name → value). The plugin reads its ownership mark here
+   * (`apigeeCredentials.ownership.appAttribute`); a provider that has none leaves it out.
+   */
+  attributes?: Record<string, string>;
+  /**
+   * Custom attributes of the developer, when the provider could read the developer. The
+   * plugin reads which team a developer belongs to here
+   * (`apigeeCredentials.ownership.developerAttribute`).
+   */
+  developerAttributes?: Record<string, string>;
   keys: ApiKeyDetails[];
 }
 

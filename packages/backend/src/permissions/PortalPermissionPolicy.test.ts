@@ -1,6 +1,7 @@
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
+  apigeeCredentialsAdminPermission,
   apigeeCredentialsProvisionPermission,
   apigeeCredentialsRotatePermission,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
@@ -69,6 +70,24 @@ describe('PortalPermissionPolicy', () => {
       await policy.handle({ permission: apigeeCredentialsProvisionPermission }),
     ).toEqual({ result: AuthorizeResult.DENY });
   });
+
+  it.each([
+    [
+      ['user:default/root', 'group:default/platform-admins'],
+      AuthorizeResult.ALLOW,
+    ],
+    [['user:default/ada', 'group:default/team-orders'], AuthorizeResult.DENY],
+    [[], AuthorizeResult.DENY],
+  ])(
+    'gives the admin permission to admin group members only (%j)',
+    async (claims, result) => {
+      const decision = await policy.handle(
+        { permission: apigeeCredentialsAdminPermission },
+        userWith(claims),
+      );
+      expect(decision).toEqual({ result });
+    },
+  );
 
   it('allows other permissions', async () => {
     const decision = await policy.handle(

@@ -13,6 +13,7 @@ import {
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
 import {
+  apigeeCredentialsAdminPermission,
   apigeeCredentialsProvisionPermission,
   apigeeCredentialsRotatePermission,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
@@ -26,6 +27,8 @@ import {
  *   signed-in user: it creates a new app, key and secret, never touches existing ones that
  *   hold a key, and the template makes the user's team the owner. Narrow it to a group here
  *   if your platform team reviews new consumers.
+ * - Administering the plugin (approving a binding whose targets carry no ownership marks,
+ *   provisioning for another team or with manual-approval products) is for the admin groups.
  * - Everything else is allowed: this demo portal has no other restricted resources yet.
  */
 export class PortalPermissionPolicy implements PermissionPolicy {
@@ -41,13 +44,17 @@ export class PortalPermissionPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
+    const claims = user?.info.ownershipEntityRefs ?? [];
+    const isAdmin = claims.some(ref =>
+      this.#adminRefs.has(ref.toLocaleLowerCase('en-US')),
+    );
+    if (isPermission(request.permission, apigeeCredentialsAdminPermission)) {
+      return {
+        result: isAdmin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+      };
+    }
     if (isPermission(request.permission, apigeeCredentialsRotatePermission)) {
-      const claims = user?.info.ownershipEntityRefs ?? [];
-      if (
-        claims.some(ref => this.#adminRefs.has(ref.toLocaleLowerCase('en-US')))
-      ) {
-        return { result: AuthorizeResult.ALLOW };
-      }
+      if (isAdmin) return { result: AuthorizeResult.ALLOW };
       if (claims.length === 0) {
         return { result: AuthorizeResult.DENY };
       }

@@ -12,6 +12,7 @@ import Bottleneck from 'bottleneck';
 import { ApigeeAuthenticator, createApigeeAuthenticator } from './auth';
 import { ApigeeProviderConfig } from './config';
 import {
+  parseAttributes,
   KEY_ALREADY_EXISTS,
   KEY_NOT_IN_APP,
   isKeyLimitError,
@@ -83,8 +84,11 @@ export class ApigeeKeyProvider implements KeyProvider {
     const appBody = (app.body ?? {}) as {
       status?: unknown;
       credentials?: unknown;
+      attributes?: unknown;
     };
-    const developerBody = (developer.body ?? {}) as { status?: unknown };
+    const developerBody = developer.body as
+      | { status?: unknown; attributes?: unknown }
+      | undefined;
     const keys = Array.isArray(appBody.credentials)
       ? appBody.credentials
           .map(parseKey)
@@ -95,9 +99,13 @@ export class ApigeeKeyProvider implements KeyProvider {
       app: ref.app,
       status: typeof appBody.status === 'string' ? appBody.status : 'approved',
       developerStatus:
-        typeof developerBody.status === 'string'
+        typeof developerBody?.status === 'string'
           ? developerBody.status
           : undefined,
+      attributes: parseAttributes(appBody.attributes),
+      developerAttributes: developerBody
+        ? parseAttributes(developerBody.attributes)
+        : undefined,
       keys,
     };
   }

@@ -42,6 +42,23 @@ function parseProducts(value: unknown): ApiProductAssociation[] {
 }
 
 /** A key (credential) object as GET app / GET key return it (ref A.4, B.3). */
+/** Apigee's `attributes: [{ name, value }]` (Edge and X alike) as a name → value map. */
+export function parseAttributes(value: unknown): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  if (!Array.isArray(value)) return attributes;
+  for (const item of value) {
+    if (
+      item &&
+      typeof item === 'object' &&
+      typeof item.name === 'string' &&
+      typeof item.value === 'string'
+    ) {
+      attributes[item.name] = item.value;
+    }
+  }
+  return attributes;
+}
+
 export function parseKey(raw: unknown): ApiKeyDetails | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const key = raw as Record<string, unknown>;
