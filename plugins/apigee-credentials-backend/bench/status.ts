@@ -145,6 +145,12 @@ export async function createStatusApp(
         startRotation: async () => {
           throw new Error('The status benchmark never rotates');
         },
+        checkNow: async () => {
+          throw new Error('The status benchmark never checks');
+        },
+        approve: async () => {
+          throw new Error('The status benchmark never approves');
+        },
         statusSettings,
         manualCooldownMs: 300_000,
       }),

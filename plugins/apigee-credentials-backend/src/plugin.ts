@@ -102,6 +102,7 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           store: bindings,
           upsertBindings: valid => engine.syncBindings(valid),
           validateTarget: binding => engine.checkTarget(binding),
+          listClaims: () => engine.listTargetClaims(),
           probeHosts: settings.probeHosts,
         });
         const pass = new ScheduledRotationPass({
@@ -144,6 +145,10 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           auditor: deps.auditor,
           bindings,
           readModel,
+          checkNow: async bindingId => {
+            await engine.adopt(bindingId);
+          },
+          approve: (bindingId, approver) => engine.approve(bindingId, approver),
           startRotation: async (bindingId, actor) => {
             const started = await engine.startRotation(bindingId, {
               trigger: 'manual',

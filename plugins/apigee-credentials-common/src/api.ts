@@ -12,7 +12,9 @@
  * - `failed`: the last rotation failed (the current key is still the old, working one);
  * - `drift`: the key in Secrets Manager is not usable in Apigee (missing, revoked, expired,
  *   lost its products);
- * - `misconfigured`: the binding annotation or its configuration is invalid.
+ * - `misconfigured`: the binding annotation or its configuration is invalid;
+ * - `unverified`: the secret and app are not proven to belong to the entity (no ownership
+ *   marks, no admin approval): the plugin neither rotates nor shows the credential.
  *
  * @public
  */
@@ -23,7 +25,8 @@ export type CredentialStatus =
   | 'rotating'
   | 'failed'
   | 'drift'
-  | 'misconfigured';
+  | 'misconfigured'
+  | 'unverified';
 
 /** How a rotation was started. @public */
 export type RotationTrigger = 'schedule' | 'manual' | 'provision';
@@ -76,6 +79,10 @@ export interface CredentialSummary {
   lastRotation?: RotationSummary;
   nextRotationAt?: string;
   pendingDeletions: PendingKeyDeletion[];
+  /** When the plugin last looked at the credential in Apigee and AWS. */
+  checkedAt?: string;
+  /** An admin's approval of targets that carry no ownership marks. */
+  approval?: { by: string; at: string };
 }
 
 /** A page of items. @public */

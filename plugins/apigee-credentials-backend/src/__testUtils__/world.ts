@@ -64,6 +64,26 @@ export interface ScenarioSpec {
   /** Proxy path the probe calls; `/orders` by default, null for no probe. */
   probePath?: string | null;
   gracePeriod?: CredentialBinding['gracePeriod'];
+  /**
+   * Whether the secret's tag and the app's attribute name the binding's entity (default
+   * true); false leaves the credential unproven, as for a binding to someone else's targets.
+   */
+  ownershipMarks?: boolean;
+  /**
+   * A second consumer of another scenario's app: this scenario's key is one more key of
+   * that app (issued `issuedAt`, default 30 days ago), with a secret of its own.
+   */
+  appOf?: string;
+  issuedAt?: number;
+}
+
+/** The default ownership mark names (`apigeeCredentials.ownership`). */
+export const OWNER_TAG = 'apigee-credentials:owner';
+export const OWNER_ATTRIBUTE = 'apigee-credentials-owner';
+
+/** The entity a scenario's binding belongs to. */
+export function entityRefOf(name: string): string {
+  return `component:default/${name}`;
 }
 
 /** Random key material in Apigee's alphabet, prefixed to be recognisable in failures. */
@@ -86,28 +106,43 @@ function buildSeed(
   scenarios: Scenario[],
   servicePublicKeyPem: string,
 ): SandboxSeed {
+  const currentKey = (s: Scenario) => ({
+    consumerKey: s.initialKey,
+    consumerSecret: s.initialSecret,
+    status: s.spec.keyStatus ?? 'approved',
+    issuedAt: s.spec.issuedAt ?? Date.now() - 30 * 24 * 3600_000,
+    expiresAt: s.spec.expiresAt ?? -1,
+    apiProducts: s.spec.products ?? ['orders-api'],
+  });
   const developers = (flavor: Flavor) =>
     scenarios
-      .filter(s => s.spec.flavor === flavor)
+      .filter(s => s.spec.flavor === flavor && !s.spec.appOf)
       .map(s => ({
         email: s.developer,
         apps: [
           {
             name: s.app,
             status: s.spec.appStatus ?? 'approved',
-            credentials: [
-              ...(s.spec.keyInApp === false
+            attributes:
+              s.spec.ownershipMarks === false
                 ? []
                 : [
                     {
-                      consumerKey: s.initialKey,
-                      consumerSecret: s.initialSecret,
-                      status: s.spec.keyStatus ?? 'approved',
-                      issuedAt: Date.now() - 30 * 24 * 3600_000,
-                      expiresAt: s.spec.expiresAt ?? -1,
-                      apiProducts: s.spec.products ?? ['orders-api'],
+                      name: OWNER_ATTRIBUTE,
+                      // Every consumer of the app: a mark may name several entities.
+                      value: [
+                        s,
+                        ...scenarios.filter(o => o.spec.appOf === s.spec.name),
+                      ]
+                        .map(o => entityRefOf(o.spec.name))
+                        .join(' '),
                     },
-                  ]),
+                  ],
+            credentials: [
+              ...(s.spec.keyInApp === false ? [] : [currentKey(s)]),
+              ...scenarios
+                .filter(other => other.spec.appOf === s.spec.name)
+                .map(currentKey),
               ...(s.spec.extraKeys ?? []).map(extra => ({
                 consumerKey: material('extra_'),
                 consumerSecret: material('extrasecret_'),
@@ -181,6 +216,10 @@ function buildSeed(
           account: ACCOUNT_ID,
           region: REGION,
           name: s.secretName,
+          tags:
+            s.spec.ownershipMarks === false
+              ? undefined
+              : { [OWNER_TAG]: entityRefOf(s.spec.name) },
           value: s.spec.secretValue ?? {
             consumerKey: s.initialKey,
             consumerSecret: s.initialSecret,
@@ -218,12 +257,13 @@ export class TestWorld {
       .export({ type: 'pkcs8', format: 'pem' })
       .toString();
     for (const spec of specs) {
-      const developer = `${spec.name}@example.com`;
+      const owner = spec.appOf ?? spec.name;
+      const developer = `${owner}@example.com`;
       this.scenarios.set(spec.name, {
         spec,
         org: ORG[spec.flavor],
         developer,
-        app: `${spec.name}-app`,
+        app: `${owner}-app`,
         secretName: `svc/${spec.name}`,
         initialKey: material('initkey_'),
         initialSecret: material('initsecret_'),
@@ -286,7 +326,7 @@ export class TestWorld {
         : scenario.spec.probePath;
     return {
       id: `component:default/${scenario.spec.name}#prod`,
-      entityRef: `component:default/${scenario.spec.name}`,
+      entityRef: entityRefOf(scenario.spec.name),
       environment: 'prod',
       provider,
       developer: scenario.developer,

@@ -282,6 +282,9 @@ describe.each(databases.eachSupportedId())(
           from: 'promoted',
           newKeyFingerprint: 'sha256:000000000002',
           bornAt: at(4),
+          currentVersionId: 'r1',
+          rotationDueAt: at(90),
+          nextCheckAt: at(30),
           deletion: {
             id: 'd1',
             keyFingerprint: 'sha256:000000000001',
@@ -301,6 +304,9 @@ describe.each(databases.eachSupportedId())(
       expect(await store.getBinding('b1')).toMatchObject({
         currentKeyFingerprint: 'sha256:000000000002',
         bornAt: at(4),
+        currentVersionId: 'r1',
+        rotationDueAt: at(90),
+        nextCheckAt: at(30),
       });
       expect(await store.listDueDeletions(at(59), 10)).toEqual([]);
       expect(await store.listDueDeletions(at(60), 10)).toEqual([

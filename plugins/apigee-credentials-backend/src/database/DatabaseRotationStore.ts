@@ -15,10 +15,13 @@ import {
   TERMINAL_PHASES,
 } from '../engine/types';
 import {
+  BindingApproval,
+  CheckRecord,
   CompletionRecord,
   Lease,
   LeaseLostError,
   RotationPatch,
+  OwnershipState,
   RotationStore,
   StoredBinding,
 } from './RotationStore';
@@ -48,6 +51,16 @@ interface BindingRow {
   current_key_fingerprint: string | null;
   drift: string | null;
   checked_at: unknown;
+  created_at: unknown;
+  owner_ref: string | null;
+  ownership: string | null;
+  ownership_reason: string | null;
+  approved_by: string | null;
+  approved_at: unknown;
+  approved_target_hash: string | null;
+  current_version_id: string | null;
+  next_check_at: unknown;
+  rotation_due_at: unknown;
 }
 
 interface RotationRow {
@@ -154,6 +167,24 @@ function toBinding(row: BindingRow): StoredBinding {
     currentKeyFingerprint: row.current_key_fingerprint ?? undefined,
     drift: row.drift ? (JSON.parse(row.drift) as DriftProblem[]) : undefined,
     checkedAt: toDate(row.checked_at),
+    createdAt: toDate(row.created_at),
+    ownership: row.ownership
+      ? {
+          state: row.ownership as OwnershipState['state'],
+          reason: row.ownership_reason ?? undefined,
+        }
+      : undefined,
+    approval:
+      row.approved_by && row.approved_target_hash
+        ? {
+            by: row.approved_by,
+            at: toDate(row.approved_at)!,
+            targetHash: row.approved_target_hash,
+          }
+        : undefined,
+    currentVersionId: row.current_version_id ?? undefined,
+    nextCheckAt: toDate(row.next_check_at),
+    rotationDueAt: toDate(row.rotation_due_at),
   };
 }
 
@@ -226,6 +257,7 @@ export class DatabaseRotationStore implements RotationStore {
           entity_ref: binding.entityRef,
           environment: binding.environment,
           provider: binding.provider,
+          owner_ref: binding.ownerRef ?? null,
           target_hash: targetHash,
           spec: JSON.stringify(binding),
           updated_at: now,
@@ -236,7 +268,15 @@ export class DatabaseRotationStore implements RotationStore {
             .onConflict('id')
             .merge(Object.keys(row));
         } else if (existing.target_hash === targetHash) {
-          await trx('bindings').where({ id: binding.id }).update(row);
+          if (
+            existing.spec === row.spec &&
+            existing.owner_ref === row.owner_ref
+          )
+            return; // unchanged: most bindings at every sync
+          // Same target, other settings (max age, probe...): checked at the next pass.
+          await trx('bindings')
+            .where({ id: binding.id })
+            .update({ ...row, next_check_at: null });
         } else {
           // Another app or secret: what was learned about the old one no longer applies.
           await trx('bindings')
@@ -248,6 +288,12 @@ export class DatabaseRotationStore implements RotationStore {
               current_key_fingerprint: null,
               drift: null,
               checked_at: null,
+              ownership: null,
+              ownership_reason: null,
+              current_version_id: null,
+              rotation_due_at: null,
+              // Checked at the next pass, not after a full interval.
+              next_check_at: null,
             });
         }
       });
@@ -285,6 +331,53 @@ export class DatabaseRotationStore implements RotationStore {
         checked_at: now,
         updated_at: now,
       });
+  }
+
+  async recordCheck(id: string, check: CheckRecord, now: Date): Promise<void> {
+    await this.db('bindings')
+      .where({ id })
+      .update({
+        ...(check.adoption && {
+          adopted_at: now,
+          born_at: check.adoption.bornAt ?? null,
+          current_key_fingerprint: check.adoption.currentKeyFingerprint,
+        }),
+        ...(check.rotationDueAt && { rotation_due_at: check.rotationDueAt }),
+        ...(check.currentVersionId && {
+          current_version_id: check.currentVersionId,
+        }),
+        drift: check.drift.length ? JSON.stringify(check.drift) : null,
+        ownership: check.ownership.state,
+        ownership_reason: check.ownership.reason ?? null,
+        next_check_at: check.nextCheckAt,
+        checked_at: now,
+        updated_at: now,
+      });
+  }
+
+  async approveBinding(id: string, approval: BindingApproval): Promise<void> {
+    await this.db('bindings').where({ id }).update({
+      approved_by: approval.by,
+      approved_at: approval.at,
+      approved_target_hash: approval.targetHash,
+      next_check_at: approval.at,
+      updated_at: approval.at,
+    });
+  }
+
+  async listBindingsToCheck(now: Date, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db('bindings')
+      .select('id')
+      .whereNull('next_check_at')
+      .orWhere('next_check_at', '<=', now)
+      // Never checked first, then the longest overdue.
+      .orderByRaw('next_check_at is not null, next_check_at, id')
+      .limit(limit);
+    return rows.map(r => r.id);
+  }
+
+  async scheduleCheck(id: string, at: Date): Promise<void> {
+    await this.db('bindings').where({ id }).update({ next_check_at: at });
   }
 
   // ------------------------------------------------------------------ leases
@@ -470,6 +563,9 @@ export class DatabaseRotationStore implements RotationStore {
       adopted_at: now,
       born_at: completion.bornAt,
       current_key_fingerprint: completion.newKeyFingerprint,
+      current_version_id: completion.currentVersionId,
+      rotation_due_at: completion.rotationDueAt,
+      next_check_at: completion.nextCheckAt,
       drift: null,
       checked_at: now,
       updated_at: now,

@@ -1,5 +1,6 @@
 import {
   CredentialBinding,
+  OwnershipState,
   DriftProblem,
   KeyDeletionRecord,
   RotationErrorCode,
@@ -27,6 +28,15 @@ export class LeaseLostError extends Error {
   }
 }
 
+export type { OwnershipState };
+
+/** An admin's approval of a binding's targets; void once the targets change. */
+export interface BindingApproval {
+  by: string;
+  at: Date;
+  targetHash: string;
+}
+
 /** A binding as stored, with the engine's knowledge about it. */
 export interface StoredBinding {
   binding: CredentialBinding;
@@ -37,6 +47,32 @@ export interface StoredBinding {
   currentKeyFingerprint?: string;
   drift?: DriftProblem[];
   checkedAt?: Date;
+  /** Undefined until the first check. */
+  ownership?: OwnershipState;
+  approval?: BindingApproval;
+  /** The Secrets Manager version in AWSCURRENT when last checked or rotated. */
+  currentVersionId?: string;
+  /** When the scheduled pass checks the binding next; undefined: at the next pass. */
+  nextCheckAt?: Date;
+  /** When the current key reaches its maximum age. */
+  rotationDueAt?: Date;
+  createdAt?: Date;
+}
+
+/** What one check of a binding found, written at once. */
+export interface CheckRecord {
+  drift: DriftProblem[];
+  ownership: OwnershipState;
+  /** AWSCURRENT's version, when the secret could be described. */
+  currentVersionId?: string;
+  nextCheckAt: Date;
+  /** Birth of the recorded key plus the binding's maximum age, as of now. */
+  rotationDueAt?: Date;
+  /** The binding's first look: the key in AWSCURRENT becomes the recorded one. */
+  adoption?: {
+    currentKeyFingerprint: string;
+    bornAt?: Date;
+  };
 }
 
 /** Fields of a rotation that a transition may set. */
@@ -61,6 +97,10 @@ export interface CompletionRecord {
   patch?: RotationPatch;
   newKeyFingerprint: string;
   bornAt: Date;
+  /** The new secret version (the rotation id), now AWSCURRENT. */
+  currentVersionId: string;
+  rotationDueAt: Date;
+  nextCheckAt: Date;
   /** Old key to delete once the grace period is over; absent when there was none. */
   deletion?: { id: string; keyFingerprint: string; dueAt: Date };
 }
@@ -85,6 +125,19 @@ export interface RotationStore {
     now: Date,
     adoption?: { currentKeyFingerprint: string; bornAt?: Date },
   ): Promise<void>;
+
+  /** Stores what a check found (drift, ownership, AWSCURRENT's version, the next check). */
+  recordCheck(id: string, check: CheckRecord, now: Date): Promise<void>;
+  /** Records an admin's approval of the binding's current targets. */
+  approveBinding(id: string, approval: BindingApproval): Promise<void>;
+  /**
+   * Ids of the bindings a scheduled pass should look at, never checked first, then the
+   * longest overdue, at most `limit`. A check schedules the next one no later than the
+   * rotation is due, so due rotations are found here too.
+   */
+  listBindingsToCheck(now: Date, limit: number): Promise<string[]>;
+  /** Moves a binding's next check (an owner's "check now", a rotation window's start). */
+  scheduleCheck(id: string, at: Date): Promise<void>;
 
   // ------------------------------------------------------------------ leases
   /** Takes the binding's lease if it is free or expired; undefined when someone holds it. */

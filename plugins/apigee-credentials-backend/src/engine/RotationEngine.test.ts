@@ -279,7 +279,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     );
   });
 
-  it('a rotation right after a check reads AWSCURRENT and the app once in all; the test step reads the app again (issue #9)', async () => {
+  it('a rotation right after a check reads AWSCURRENT and the app once in all; the test step reads the app again', async () => {
     const scenario = world.scenario(`reads-${tag}`);
     await engine.syncBindings([{ ...scenario.binding, maxAge: 'P7D' }]);
     const before = world.sandbox.faults.counters().calls;
@@ -303,8 +303,10 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     expect(
       Object.fromEntries(Object.entries(calls).filter(([, n]) => n > 0)),
     ).toEqual({
-      // The check reads the app; the test step reads it again after the changes. The
-      // association's answer carries the statuses, so that step does not read.
+      // The check reads the app and the secret's tags (the ownership proof, beside the
+      // app read); the test step reads the app again after the changes. The association's
+      // answer carries the statuses, so that step does not read.
+      'secretsmanager.DescribeSecret': 1,
       'apigee.apps.get': 2,
       'apigee.developers.get': 2,
       'apigee.keys.create': 1,

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '@backstage/errors';
-import { Lease, RotationStore, StoredBinding } from '../database/RotationStore';
+import {
+  CheckRecord,
+  Lease,
+  RotationStore,
+  StoredBinding,
+} from '../database/RotationStore';
+import { TargetClaim } from '../ownership/targetClaims';
+import { maxAgeMsOf, nextCheckAt } from './checkSchedule';
 import { resolveSecretReference } from '../secrets/arn';
 import { EngineDependencies } from './context';
 import { DeletionSummary, runDueDeletions } from './deletions';
 import { durationToMs } from './durations';
-import { RotationInProgressError } from './failures';
+import { OwnershipUnverifiedError, RotationInProgressError } from './failures';
 import { inspectCredential } from './inspection';
 import { assertProbeAllowed } from './probe';
 import { RecentChecks } from './recentChecks';
@@ -107,6 +114,17 @@ export class RotationEngine {
         : undefined;
     // Refuse bad targets (unknown provider, account or probe not allowed) before touching state.
     this.checkTarget(stored.binding);
+    // Only a credential whose targets are proven to be the entity's is rotated. The pass's
+    // check just proved it for a scheduled rotation; anything else is checked live now.
+    if (!checked) {
+      const live = await this.#check(stored, { adopt: false, force: false });
+      if (live.ownership?.state === 'unverified') {
+        throw new OwnershipUnverifiedError(
+          stored.binding.id,
+          live.ownership.reason,
+        );
+      }
+    }
 
     // Usually there is no unfinished rotation: take the lease and record the new one at once.
     const { lease, rotation: inserted } = await this.#store.startRotation(
@@ -199,9 +217,9 @@ export class RotationEngine {
    */
   async rotateDue(): Promise<RotationRecord[]> {
     const results: RotationRecord[] = [];
-    for (const stored of await this.#store.listBindings()) {
+    for (const bindingId of await this.listBindingsToCheck()) {
       try {
-        const status = await this.adopt(stored.binding.id);
+        const status = await this.adopt(bindingId);
         if (
           status.activeRotation ||
           status.drift.length > 0 ||
@@ -210,19 +228,66 @@ export class RotationEngine {
           continue;
         if (status.rotationDueAt.getTime() > this.#deps.clock.now().getTime())
           continue;
-        results.push(
-          await this.rotate(stored.binding.id, { trigger: 'schedule' }),
-        );
+        results.push(await this.rotate(bindingId, { trigger: 'schedule' }));
       } catch (error) {
         if (error instanceof RotationInProgressError) continue;
         this.#deps.logger.warn(
-          `Scheduled rotation check of ${stored.binding.id} failed: ${
+          `Scheduled rotation check of ${bindingId} failed: ${
             (error as Error).message
           }`,
         );
       }
     }
     return results;
+  }
+
+  /**
+   * The bindings a scheduled pass looks at now, most overdue first, at most
+   * `checkBatchSize`: never checked, due for their periodic check, or due for rotation.
+   * Everything else costs no call to Apigee or AWS; what does not fit waits for the next pass.
+   */
+  async listBindingsToCheck(): Promise<string[]> {
+    return this.#store.listBindingsToCheck(
+      this.#deps.clock.now(),
+      this.#deps.settings.checkBatchSize,
+    );
+  }
+
+  /** Every stored binding with its ownership, for the one-binding-per-target rule. */
+  async listTargetClaims(): Promise<TargetClaim[]> {
+    return (await this.#store.listBindings()).map(stored => ({
+      bindingId: stored.binding.id,
+      binding: stored.binding,
+      ownership: stored.ownership,
+      createdAt: stored.createdAt,
+    }));
+  }
+
+  /**
+   * Moves a binding's next check: to the next pass by default (an owner who just repaired
+   * drift), or to a later time (a due credential waiting for its rotation window).
+   */
+  async scheduleCheck(bindingId: string, at?: Date): Promise<void> {
+    await this.#store.scheduleCheck(bindingId, at ?? this.#deps.clock.now());
+  }
+
+  /**
+   * Records an admin's approval of the binding's current targets, for a binding whose
+   * targets carry no ownership marks. It lapses when the annotation points elsewhere.
+   */
+  async approve(bindingId: string, approver: string): Promise<void> {
+    const stored = await this.#store.getBinding(bindingId);
+    if (!stored) {
+      throw new NotFoundError(`No credential binding with id ${bindingId}`);
+    }
+    await this.#store.approveBinding(bindingId, {
+      by: approver,
+      at: this.#deps.clock.now(),
+      targetHash: stored.targetHash,
+    });
+    this.#deps.logger.info(
+      `Credential ${bindingId} approved by ${approver} for its current targets`,
+    );
   }
 
   /**
@@ -306,10 +371,18 @@ export class RotationEngine {
     activeLookup.catch(() => undefined); // awaited below
     const history = this.#history(binding.id);
     history.catch(() => undefined); // awaited below
+    // A rotation that follows needs AWSCURRENT's value: read it now rather than twice.
+    const dueAt = this.#rotationDueAt(stored);
     const inspection = await inspectCredential(
       this.#deps,
       stored,
       activeLookup,
+      {
+        readValue:
+          options.adopt &&
+          dueAt !== undefined &&
+          dueAt.getTime() <= now.getTime(),
+      },
     );
     const activeRotation = await activeLookup;
     let problems: DriftProblem[] = inspection.problems;
@@ -328,6 +401,26 @@ export class RotationEngine {
     const before = JSON.stringify(stored.drift ?? []);
     // The binding as written, rather than read back; the other parts of the status are read
     // meanwhile.
+    const currentKeyFingerprint =
+      adoption?.currentKeyFingerprint ?? stored.currentKeyFingerprint;
+    const bornAt = adoption ? adoption.bornAt : stored.bornAt;
+    const rotationDueAt = bornAt
+      ? new Date(bornAt.getTime() + maxAgeMsOf(binding, this.#deps.settings))
+      : undefined;
+    const record: CheckRecord = {
+      drift: problems,
+      ownership: inspection.ownership,
+      // Remembered only for the key the binding records, so that a key replaced outside
+      // the plugin is read (and reported) again at the next check.
+      currentVersionId:
+        inspection.currentKeyFingerprint &&
+        inspection.currentKeyFingerprint === currentKeyFingerprint
+          ? inspection.currentVersionId
+          : undefined,
+      nextCheckAt: nextCheckAt(now, this.#deps.settings, rotationDueAt),
+      rotationDueAt,
+      adoption,
+    };
     const checked: StoredBinding = {
       ...stored,
       ...(adoption && {
@@ -336,9 +429,21 @@ export class RotationEngine {
         currentKeyFingerprint: adoption.currentKeyFingerprint,
       }),
       drift: problems.length > 0 ? problems : undefined,
+      ownership: record.ownership,
+      currentVersionId: record.currentVersionId ?? stored.currentVersionId,
+      nextCheckAt: record.nextCheckAt,
+      rotationDueAt: record.rotationDueAt ?? stored.rotationDueAt,
       checkedAt: now,
     };
-    await this.#store.recordDrift(binding.id, problems, now, adoption);
+    await this.#store.recordCheck(binding.id, record, now);
+    if (
+      inspection.ownership.state === 'unverified' &&
+      stored.ownership?.state !== 'unverified'
+    ) {
+      this.#deps.logger.warn(
+        `Credential ${binding.id} is not proven to belong to its entity; it is neither rotated nor shown: ${inspection.ownership.reason}`,
+      );
+    }
     const status = this.#statusOf(checked, activeRotation, await history);
     if (adoption) {
       this.#deps.logger.info(
@@ -362,6 +467,7 @@ export class RotationEngine {
     if (
       options.adopt &&
       inspection.reads &&
+      inspection.ownership.state !== 'unverified' &&
       problems.length === 0 &&
       !activeRotation &&
       status.rotationDueAt &&
@@ -395,26 +501,34 @@ export class RotationEngine {
     active: RotationRecord | undefined,
     history: BindingHistory,
   ): CredentialStatus {
-    const bindingId = stored.binding.id;
     const { lastRotation, pendingDeletions } = history;
-    const maxAgeMs =
-      stored.binding.maxAge !== undefined
-        ? durationToMs(stored.binding.maxAge, `maxAge of ${bindingId}`)
-        : this.#deps.settings.maxAgeMs;
     return {
       binding: stored.binding,
       adopted: Boolean(stored.adoptedAt),
       currentKeyFingerprint: stored.currentKeyFingerprint,
       bornAt: stored.bornAt,
-      rotationDueAt: stored.bornAt
-        ? new Date(stored.bornAt.getTime() + maxAgeMs)
-        : undefined,
+      rotationDueAt: this.#rotationDueAt(stored),
+      ownership: stored.ownership,
+      approval:
+        stored.approval?.targetHash === stored.targetHash
+          ? { by: stored.approval.by, at: stored.approval.at }
+          : undefined,
       drift: stored.drift ?? [],
       checkedAt: stored.checkedAt,
       activeRotation: active,
       lastRotation,
       pendingDeletions,
     };
+  }
+
+  /** Birth of the recorded key plus the binding's maximum age (as the binding says now). */
+  #rotationDueAt(stored: StoredBinding): Date | undefined {
+    return stored.bornAt
+      ? new Date(
+          stored.bornAt.getTime() +
+            maxAgeMsOf(stored.binding, this.#deps.settings),
+        )
+      : undefined;
   }
 
   async #loadOrSync(

@@ -1,3 +1,4 @@
+import { OwnershipSettings } from '../ownership/ownershipSettings';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ApiKeyDetails,
@@ -73,6 +74,8 @@ export interface EngineDependencies {
   secrets: SecretStore;
   providerFor(name: string): KeyProvider;
   settings: EngineSettings;
+  /** Where ownership marks are read (secret tag, app attribute). */
+  ownership: OwnershipSettings;
   logger: LoggerService;
   clock: Clock;
   retry: RetryRunner;

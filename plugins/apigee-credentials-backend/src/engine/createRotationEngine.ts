@@ -1,3 +1,7 @@
+import {
+  OwnershipSettings,
+  readOwnershipSettings,
+} from '../ownership/ownershipSettings';
 import { DatabaseService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import {
@@ -31,6 +35,8 @@ export interface RotationEngineOptions {
   secretStore?: SecretStore;
   /** Overrides settings read from config (tests). */
   settings?: Partial<EngineSettings>;
+  /** Overrides `apigeeCredentials.ownership` (tests). */
+  ownership?: OwnershipSettings;
   clock?: Clock;
   hooks?: EngineHooks;
   /** Receives every engine event (audit, notifications); must not throw. */
@@ -113,6 +119,7 @@ export async function createEngineDependencies(
     secrets,
     providerFor: name => providers.get(name),
     settings,
+    ownership: options.ownership ?? readOwnershipSettings(config),
     logger,
     clock,
     retry,

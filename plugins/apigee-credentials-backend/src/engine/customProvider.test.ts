@@ -37,6 +37,8 @@ class PortalKeyProvider implements KeyProvider {
     return {
       ...ref,
       status: 'approved',
+      // The portal's own ownership record, as the plugin's ownership check reads it.
+      attributes: { 'apigee-credentials-owner': 'component:default/portal' },
       keys: this.keys.map(({ consumerSecret: _secret, ...key }) => ({
         ...key,
         apiProducts: key.apiProducts.map(p => ({ ...p })),

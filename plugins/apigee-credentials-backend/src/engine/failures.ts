@@ -1,4 +1,4 @@
-import { ConflictError, isError } from '@backstage/errors';
+import { ConflictError, NotAllowedError, isError } from '@backstage/errors';
 import { isKeyProviderError } from '@keyrotation/backstage-plugin-apigee-credentials-node';
 import { MalformedSecretError } from '../secrets/secretValue';
 import { isTransientError } from './retry';
@@ -36,6 +36,18 @@ export class RotationInProgressError extends ConflictError {
       `A rotation of credential ${bindingId} is already in progress${
         rotationId ? ` (rotation ${rotationId})` : ''
       }`,
+    );
+  }
+}
+
+/**
+ * Thrown when a binding's targets are not proven to belong to its entity: the plugin does
+ * not rotate it until the marks are set or an admin approves it.
+ */
+export class OwnershipUnverifiedError extends NotAllowedError {
+  constructor(readonly bindingId: string, reason?: string) {
+    super(
+      reason ?? `Credential ${bindingId} is not proven to belong to its entity`,
     );
   }
 }

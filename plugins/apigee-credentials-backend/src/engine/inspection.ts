@@ -1,10 +1,12 @@
 import {
   ApiKeyDetails,
   assessKeyUsability,
+  DeveloperAppDetails,
   fingerprint,
   isKeyProviderError,
 } from '@keyrotation/backstage-plugin-apigee-credentials-node';
-import { StoredBinding } from '../database/RotationStore';
+import { OwnershipState, StoredBinding } from '../database/RotationStore';
+import { verifyOwnership } from '../ownership/verifyOwnership';
 import {
   DEFAULT_CREDENTIAL_FIELDS,
   MalformedSecretError,
@@ -17,20 +19,31 @@ import { DriftProblem, RotationRecord } from './types';
 
 /** What a live look at a credential found. */
 export interface Inspection {
+  ownership: OwnershipState;
+  /** Empty when the credential is usable, and when its ownership is not proven. */
   problems: DriftProblem[];
-  /** Fingerprint of the key in AWSCURRENT, when it could be read. */
+  /** Fingerprint of the key in AWSCURRENT, when known. */
   currentKeyFingerprint?: string;
   /** That key as the app reports it, when it is there. */
   currentKey?: ApiKeyDetails;
-  /** What was read, when both reads succeeded (key material: keep it in memory only). */
+  /** The version in AWSCURRENT whose key {@link currentKeyFingerprint} is. */
+  currentVersionId?: string;
+  /** What was read, when the secret's value was read (key material: memory only). */
   reads?: CheckedReads;
 }
 
 /**
- * Reads AWSCURRENT and the Apigee app and reports drift (ref D "Usable key"): the secret is
- * missing or malformed, the key is missing from the app, revoked, expired or without approved
- * products, the app or developer is disabled, or the key was replaced outside the plugin.
- * Reads only: it never "repairs" anything.
+ * Checks a credential live, reading only: the secret's metadata (DescribeSecret: tags and
+ * which version is AWSCURRENT) and the Apigee app, side by side.
+ *
+ * 1. Ownership: the secret's tag and the app's attribute must name the entity or its owner
+ *    (or an admin approved the binding). Otherwise nothing else is read or reported.
+ * 2. The secret's value is read only when AWSCURRENT is on another version than the one
+ *    recorded (changed outside the plugin, or never seen), or when `readValue` asks for it
+ *    (a rotation follows and needs it). A fleet with no drift reads no secret value.
+ * 3. Drift: the secret is missing or malformed, the key is missing from the app, revoked,
+ *    expired or without approved products, the app or developer is disabled, or the key was
+ *    replaced outside the plugin. Nothing is repaired.
  */
 export async function inspectCredential(
   deps: EngineDependencies,
@@ -40,66 +53,68 @@ export async function inspectCredential(
     | RotationRecord
     | undefined
     | Promise<RotationRecord | undefined>,
+  options: { readValue: boolean },
 ): Promise<Inspection> {
   const { binding } = stored;
-  const fields = {
-    key: binding.fields?.key ?? DEFAULT_CREDENTIAL_FIELDS.key,
-    secret: binding.fields?.secret ?? DEFAULT_CREDENTIAL_FIELDS.secret,
-  };
-  // Both reads go out together (they do not depend on each other); what the secret holds
-  // decides first, as it did when they ran one after the other.
-  const appRead = deps.retry.run('read the Apigee app', () =>
-    deps.providerFor(binding.provider).getApp({
-      developer: binding.developer,
-      app: binding.app,
-    }),
+  const appRead = readApp(deps, stored);
+  appRead.catch(() => undefined); // awaited below
+  const described = await deps.retry.run('describe the secret', () =>
+    deps.secrets.describeSecret(binding.secret),
   );
-  appRead.catch(() => undefined); // awaited below unless the secret already decided
-  let current: CurrentCredential;
-  try {
-    const version = await deps.retry.run('read AWSCURRENT', () =>
-      deps.secrets.getVersion(binding.secret, { stage: 'AWSCURRENT' }),
-    );
-    current = {
-      ...readSecretCredential(version?.secretString, fields),
-      versionId: version!.versionId,
-    };
-  } catch (error) {
-    if ((error as Error)?.name === 'ResourceNotFoundException') {
-      return {
-        problems: [
-          {
-            code: 'secret-missing',
-            message: 'The secret or its AWSCURRENT version does not exist',
-          },
-        ],
-      };
-    }
-    if (error instanceof MalformedSecretError) {
-      return {
-        problems: [{ code: 'secret-malformed', message: error.message }],
-      };
-    }
-    throw error;
-  }
-  const currentKeyFingerprint = fingerprint(current.consumerKey);
+  const app = await appRead;
+  const ownership = verifyOwnership(
+    binding,
+    {
+      secretTags: described?.tags ?? {},
+      appAttributes: app === 'missing' ? undefined : app.attributes,
+    },
+    stored,
+    deps.ownership,
+  );
+  if (ownership.state === 'unverified') return { ownership, problems: [] };
 
-  let app;
-  try {
-    app = await appRead;
-  } catch (error) {
-    if (isKeyProviderError(error) && error.kind === 'not-found') {
-      return {
-        currentKeyFingerprint,
-        problems: [
-          {
-            code: 'app-missing',
-            message: `App ${binding.app} of developer ${binding.developer} was not found: ${error.message}`,
-          },
-        ],
-      };
-    }
-    throw error;
+  const currentVersionId = Object.entries(described?.stages ?? {}).find(
+    ([, stages]) => stages.includes('AWSCURRENT'),
+  )?.[0];
+  if (!described || !currentVersionId) {
+    return {
+      ownership,
+      problems: [
+        {
+          code: 'secret-missing',
+          message: 'The secret or its AWSCURRENT version does not exist',
+        },
+      ],
+    };
+  }
+
+  let current: CurrentCredential | undefined;
+  let currentKeyFingerprint: string;
+  if (
+    !options.readValue &&
+    currentVersionId === stored.currentVersionId &&
+    stored.currentKeyFingerprint
+  ) {
+    // AWSCURRENT has not moved since the plugin last read it: the same key.
+    currentKeyFingerprint = stored.currentKeyFingerprint;
+  } else {
+    const read = await readCurrent(deps, stored);
+    if ('problem' in read) return { ownership, problems: [read.problem] };
+    current = read.current;
+    currentKeyFingerprint = fingerprint(current.consumerKey);
+  }
+
+  if (app === 'missing') {
+    return {
+      ownership,
+      currentKeyFingerprint,
+      problems: [
+        {
+          code: 'app-missing',
+          message: `App ${binding.app} of developer ${binding.developer} was not found`,
+        },
+      ],
+    };
   }
   const currentKey = findKeyByFingerprint(app, currentKeyFingerprint);
   const problems: DriftProblem[] = assessKeyUsability(app, currentKey, {
@@ -125,9 +140,67 @@ export async function inspectCredential(
     });
   }
   return {
+    ownership,
     problems,
     currentKeyFingerprint,
     currentKey,
-    reads: { current, app },
+    currentVersionId: current?.versionId ?? currentVersionId,
+    reads: current ? { current, app } : undefined,
   };
+}
+
+/** The app, or `missing` when Apigee does not know it. */
+async function readApp(
+  deps: EngineDependencies,
+  stored: StoredBinding,
+): Promise<DeveloperAppDetails | 'missing'> {
+  const { binding } = stored;
+  try {
+    return await deps.retry.run('read the Apigee app', () =>
+      deps.providerFor(binding.provider).getApp({
+        developer: binding.developer,
+        app: binding.app,
+      }),
+    );
+  } catch (error) {
+    if (isKeyProviderError(error) && error.kind === 'not-found')
+      return 'missing';
+    throw error;
+  }
+}
+
+/** AWSCURRENT's value, or the drift that keeps it from being read. */
+async function readCurrent(
+  deps: EngineDependencies,
+  stored: StoredBinding,
+): Promise<{ current: CurrentCredential } | { problem: DriftProblem }> {
+  const { binding } = stored;
+  const fields = {
+    key: binding.fields?.key ?? DEFAULT_CREDENTIAL_FIELDS.key,
+    secret: binding.fields?.secret ?? DEFAULT_CREDENTIAL_FIELDS.secret,
+  };
+  try {
+    const version = await deps.retry.run('read AWSCURRENT', () =>
+      deps.secrets.getVersion(binding.secret, { stage: 'AWSCURRENT' }),
+    );
+    return {
+      current: {
+        ...readSecretCredential(version?.secretString, fields),
+        versionId: version!.versionId,
+      },
+    };
+  } catch (error) {
+    if ((error as Error)?.name === 'ResourceNotFoundException') {
+      return {
+        problem: {
+          code: 'secret-missing',
+          message: 'The secret or its AWSCURRENT version does not exist',
+        },
+      };
+    }
+    if (error instanceof MalformedSecretError) {
+      return { problem: { code: 'secret-malformed', message: error.message } };
+    }
+    throw error;
+  }
 }

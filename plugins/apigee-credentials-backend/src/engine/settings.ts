@@ -34,6 +34,13 @@ export interface EngineSettings {
   retry: RetrySettings;
   /** How many due key deletions one `runDueDeletions` call handles. */
   deletionBatchSize: number;
+  /**
+   * How often each binding is checked live (Apigee app, secret metadata) when nothing is
+   * due: `apigeeCredentials.checkInterval`.
+   */
+  checkIntervalMs: number;
+  /** Most bindings one scheduled pass looks at; the rest wait for the next pass. */
+  checkBatchSize: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -49,6 +56,8 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   secretLength: DEFAULT_SECRET_LENGTH,
   retry: DEFAULT_RETRY_SETTINGS,
   deletionBatchSize: 50,
+  checkIntervalMs: 3600_000,
+  checkBatchSize: 1000,
 };
 
 function readMs(
@@ -118,6 +127,14 @@ export function readEngineSettings(root: Config): EngineSettings {
     },
     deletionBatchSize:
       config?.getOptionalNumber('deletionBatchSize') ?? d.deletionBatchSize,
+    checkIntervalMs: readMs(
+      root.getOptionalConfig('apigeeCredentials'),
+      'checkInterval',
+      d.checkIntervalMs,
+    ),
+    checkBatchSize:
+      root.getOptionalNumber('apigeeCredentials.checkBatchSize') ??
+      d.checkBatchSize,
   };
   if (settings.leaseDurationMs < 1000) {
     throw new InputError(

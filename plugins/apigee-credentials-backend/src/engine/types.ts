@@ -59,6 +59,11 @@ export interface CredentialBinding {
   /** Stable identifier, e.g. `component:default/orders-service#prod`. */
   id: string;
   entityRef: string;
+  /**
+   * The entity's owner as the catalog says (`spec.owner`, a full ref). A claim only: the
+   * ownership marks on the secret and the app may name it instead of the entity.
+   */
+  ownerRef?: string;
   environment: string;
   /** Name of the key provider (see `apigeeCredentials.providers`). */
   provider: string;
@@ -175,6 +180,18 @@ export interface KeyDeletionRecord {
   deletedAt?: Date;
 }
 
+/**
+ * Whether a binding's targets are proven to belong to its entity: `verified` by the marks on
+ * the secret and the app, `approved` by an admin, or `unverified`.
+ *
+ * @public
+ */
+export interface OwnershipState {
+  state: 'verified' | 'approved' | 'unverified';
+  /** For `unverified`: what is missing and whom to ask. */
+  reason?: string;
+}
+
 /** What the engine knows about a binding. @public */
 export interface CredentialStatus {
   binding: CredentialBinding;
@@ -185,6 +202,10 @@ export interface CredentialStatus {
   bornAt?: Date;
   /** When the credential should be rotated next (birth + max age). */
   rotationDueAt?: Date;
+  /** Undefined until the first check. */
+  ownership?: OwnershipState;
+  /** An admin's approval of the binding's current targets. */
+  approval?: { by: string; at: Date };
   /** Empty when the credential is healthy. */
   drift: DriftProblem[];
   checkedAt?: Date;

@@ -30,6 +30,11 @@ export interface SecretStore {
   /** Version id → staging labels, for every labelled version (DescribeSecret). */
   describeStages(ref: SecretReference): Promise<Record<string, string[]>>;
   /**
+   * The secret's metadata (DescribeSecret): ARN, tags and version stages, never a value;
+   * undefined when the secret does not exist.
+   */
+  describeSecret(ref: SecretReference): Promise<SecretDescription | undefined>;
+  /**
    * A version chosen by id and/or staging label; undefined when there is no such version
    * or it has no value (ref C.2: a value-less version answers ResourceNotFoundException).
    */
@@ -55,6 +60,14 @@ export interface SecretStore {
     stage: string,
     versions: { moveToVersionId?: string; removeFromVersionId?: string },
   ): Promise<void>;
+}
+
+/** What DescribeSecret tells about a secret. */
+export interface SecretDescription {
+  arn: string;
+  tags: Record<string, string>;
+  /** Version id → staging labels. */
+  stages: Record<string, string[]>;
 }
 
 /** A secret to create without a value; its first version comes from the protocol. */
@@ -287,6 +300,12 @@ export class AwsSecretStore implements SecretStore, SecretProvisioning {
   }
 
   async findSecret(ref: SecretReference) {
+    return this.describeSecret(ref);
+  }
+
+  async describeSecret(
+    ref: SecretReference,
+  ): Promise<SecretDescription | undefined> {
     const { client, secret } = await this.#client(ref);
     try {
       const response = await this.#call('DescribeSecret', secret, () =>

@@ -9,6 +9,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  apigeeCredentialsAdminPermission,
   apigeeCredentialsRotatePermission,
   CredentialSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
@@ -25,17 +26,28 @@ export type StartRotation = (
   actor: string,
 ) => Promise<{ id: string }>;
 
-export interface CredentialsServiceOptions {
+/** What the service asks of the engine besides reads. */
+export interface CredentialsEngineActions {
+  startRotation: StartRotation;
+  /** Checks the binding live now (ownership, drift, age), as the scheduled pass would. */
+  checkNow(bindingId: string): Promise<void>;
+  /** Records an admin's approval of the binding's current targets. */
+  approve(bindingId: string, approver: string): Promise<void>;
+}
+
+export interface CredentialsServiceOptions extends CredentialsEngineActions {
   permissions: PermissionsService;
   auditor: AuditorService;
   bindings: CatalogBindingStore;
   readModel: CredentialsReadModel;
-  startRotation: StartRotation;
   statusSettings: StatusSettings;
   /** Minimum time between two manual rotations of one binding. */
   manualCooldownMs: number;
   now?: () => Date;
 }
+
+/** A "check now" this soon after the last check answers from the stored state. */
+const CHECK_NOW_MIN_INTERVAL_MS = 10_000;
 
 /**
  * What users may ask of the plugin, with the permission checks, the cooldown and the audit
@@ -69,6 +81,117 @@ export class CredentialsService {
     }
   }
 
+  /**
+   * Checks one credential live now, for an owner who just repaired drift or set the
+   * ownership marks: needs the rotate permission (it calls Apigee and AWS), is audited, and
+   * answers from stored state when the last check is only seconds old.
+   */
+  async checkNow(options: {
+    entityRef: string;
+    environment: string;
+    credentials: BackstageCredentials;
+    request?: Request<any, any, any, any, any>;
+  }): Promise<CredentialSummary> {
+    const { entityRef, environment, credentials } = options;
+    return this.#audited('credential-check', 'low', options, async () => {
+      await this.authorize(
+        credentials,
+        apigeeCredentialsRotatePermission,
+        entityRef,
+      );
+      const bindingId = await this.#validBinding(entityRef, environment);
+      const state = await this.#options.readModel.status(bindingId);
+      const last = state?.checkedAt?.getTime() ?? 0;
+      if (this.#now().getTime() - last >= CHECK_NOW_MIN_INTERVAL_MS) {
+        await this.#options.checkNow(bindingId);
+      }
+      return this.#summaryOf(bindingId);
+    });
+  }
+
+  /**
+   * An admin approves a binding whose secret and app carry no ownership marks (a legacy
+   * credential, a shared app): needs the admin permission, is audited, and holds only while
+   * the annotation points at the same targets.
+   */
+  async approve(options: {
+    entityRef: string;
+    environment: string;
+    credentials: BackstageCredentials<{ type: 'user'; userEntityRef: string }>;
+    request?: Request<any, any, any, any, any>;
+  }): Promise<CredentialSummary> {
+    const { entityRef, environment, credentials } = options;
+    return this.#audited('credential-approve', 'high', options, async () => {
+      const [decision] = await this.#options.permissions.authorize(
+        [{ permission: apigeeCredentialsAdminPermission }],
+        { credentials },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(
+          'Only platform admins may approve a credential binding',
+        );
+      }
+      const bindingId = await this.#validBinding(entityRef, environment);
+      await this.#options.approve(
+        bindingId,
+        credentials.principal.userEntityRef,
+      );
+      await this.#options.checkNow(bindingId);
+      return this.#summaryOf(bindingId);
+    });
+  }
+
+  async #audited<T>(
+    eventId: string,
+    severityLevel: 'low' | 'medium' | 'high',
+    options: {
+      entityRef: string;
+      environment: string;
+      request?: Request<any, any, any, any, any>;
+    },
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const auditorEvent = await this.#options.auditor.createEvent({
+      eventId,
+      severityLevel,
+      request: options.request,
+      meta: { entityRef: options.entityRef, binding: options.environment },
+    });
+    try {
+      const result = await run();
+      await auditorEvent.success();
+      return result;
+    } catch (error) {
+      await auditorEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  /** The binding's id; 404 when the entity has no such binding, 400 when it is invalid. */
+  async #validBinding(entityRef: string, environment: string): Promise<string> {
+    const bindingId = bindingIdOf(entityRef, environment);
+    const row = await this.#options.bindings.get(bindingId);
+    if (!row) {
+      throw new NotFoundError(
+        `${entityRef} has no credential binding ${environment}`,
+      );
+    }
+    if (row.error) {
+      throw new InputError(`The binding is misconfigured: ${row.error}`);
+    }
+    return bindingId;
+  }
+
+  async #summaryOf(bindingId: string): Promise<CredentialSummary> {
+    const row = (await this.#options.bindings.get(bindingId))!;
+    return summarise(
+      row,
+      await this.#options.readModel.status(bindingId),
+      this.#options.statusSettings,
+      this.#now(),
+    );
+  }
+
   /** Status of every binding of an entity, from stored state only. */
   async summariesOf(entityRef: string): Promise<CredentialSummary[]> {
     const { bindings, readModel, statusSettings } = this.#options;
@@ -97,7 +220,7 @@ export class CredentialsService {
     request?: Request<any, any, any, any, any>;
   }): Promise<{ id: string }> {
     const { entityRef, environment, credentials } = options;
-    const { bindings, readModel, manualCooldownMs } = this.#options;
+    const { readModel, manualCooldownMs } = this.#options;
     const auditorEvent = await this.#options.auditor.createEvent({
       eventId: 'credential-rotate',
       severityLevel: 'medium',
@@ -110,16 +233,7 @@ export class CredentialsService {
         apigeeCredentialsRotatePermission,
         entityRef,
       );
-      const bindingId = bindingIdOf(entityRef, environment);
-      const row = await bindings.get(bindingId);
-      if (!row) {
-        throw new NotFoundError(
-          `${entityRef} has no credential binding ${environment}`,
-        );
-      }
-      if (row.error) {
-        throw new InputError(`The binding is misconfigured: ${row.error}`);
-      }
+      const bindingId = await this.#validBinding(entityRef, environment);
       const [last] = await readModel.listRotations(bindingId, 1);
       if (last?.trigger === 'manual' && last.phase === 'completed') {
         const elapsed = this.#now().getTime() - last.startedAt.getTime();

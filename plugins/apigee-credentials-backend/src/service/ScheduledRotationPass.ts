@@ -8,7 +8,7 @@ import {
   CatalogBindingStore,
 } from './bindings/CatalogBindingStore';
 import { CredentialAlerts } from './CredentialAlerts';
-import { isInsideWindow } from './status';
+import { isInsideWindow, nextWindowStart } from './status';
 
 export interface ScheduledRotationPassOptions {
   engine: RotationEngine;
@@ -34,9 +34,10 @@ export interface PassSummary {
 
 /**
  * One run of the global scheduled task: sync bindings from the catalog, finish or roll back
- * interrupted rotations, check every valid binding (adoption, drift, age) and rotate the due
- * ones inside their window with bounded concurrency, then delete old keys whose grace period
- * is over.
+ * interrupted rotations, check the bindings that are due for a check or a rotation (adoption,
+ * ownership, drift, age) and rotate the due ones inside their window with bounded
+ * concurrency, then delete old keys whose grace period is over. A binding with nothing due
+ * costs no call to Apigee or AWS.
  */
 export class ScheduledRotationPass {
   constructor(private readonly options: ScheduledRotationPassOptions) {}
@@ -51,17 +52,14 @@ export class ScheduledRotationPass {
     // job through timer-driven bookkeeping, about 2.5 ms each, one job at a time, which
     // held back the start of every rotation.
     const limit = pLimit(this.options.concurrency);
-    const work: Promise<BindingOutcome>[] = [];
-    let afterId: string | undefined;
-    for (;;) {
-      const page = await bindings.list({ afterId, limit: 500 });
-      if (page.length === 0) break;
-      afterId = page[page.length - 1].id;
-      for (const row of page.filter(r => !r.error)) {
-        work.push(limit(() => this.#checkAndRotate(row, now)));
-      }
-    }
-    const outcomes = await Promise.all(work);
+    // Only what is due: new or changed bindings, periodic checks, rotations. The database
+    // picks them (a bounded batch); a binding whose annotation is gone or broken is skipped.
+    const due = await bindings.listByIds(await engine.listBindingsToCheck());
+    const outcomes = await Promise.all(
+      due
+        .filter(row => !row.error)
+        .map(row => limit(() => this.#checkAndRotate(row, now))),
+    );
     const count = (outcome: BindingOutcome) =>
       outcomes.filter(o => o === outcome).length;
     const checked = outcomes.length - count('error');
@@ -95,6 +93,13 @@ export class ScheduledRotationPass {
         status.rotationDueAt !== undefined &&
         status.rotationDueAt.getTime() <= now().getTime();
       if (!due || !isInsideWindow(now(), row.window)) {
+        // Due but outside its window: looked at again when the window opens, not every pass.
+        if (due) {
+          await engine.scheduleCheck(
+            row.id,
+            nextWindowStart(now(), row.window),
+          );
+        }
         // Reminders only for credentials this pass leaves as they are: one rotated now needs
         // no "overdue" (its outcome is notified), and the rotation starts without waiting.
         await alerts.onChecked(row, status, now());

@@ -67,6 +67,7 @@ const STATUSES: CredentialStatus[] = [
   'failed',
   'drift',
   'misconfigured',
+  'unverified',
 ];
 const fleetQuery = z.object({
   status: z
@@ -193,6 +194,40 @@ export async function createRouter(
         }
         throw error;
       }
+    },
+  );
+
+  router.post(
+    '/v1/entities/:namespace/:kind/:name/credentials/:bindingId/check',
+    async (req, res) => {
+      const params = parse(bindingParams, req.params, 'binding');
+      const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      res.json(
+        await service.checkNow({
+          entityRef,
+          environment: params.bindingId,
+          credentials,
+          request: req,
+        }),
+      );
+    },
+  );
+
+  router.post(
+    '/v1/entities/:namespace/:kind/:name/credentials/:bindingId/approve',
+    async (req, res) => {
+      const params = parse(bindingParams, req.params, 'binding');
+      const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      res.json(
+        await service.approve({
+          entityRef,
+          environment: params.bindingId,
+          credentials,
+          request: req,
+        }),
+      );
     },
   );
 

@@ -117,6 +117,18 @@ export function summarise(
     };
   }
   const { binding } = state;
+  if (state.ownership?.state === 'unverified') {
+    // Nothing about the key is shown for targets not proven to be the entity's.
+    return {
+      ...base,
+      provider: binding.provider,
+      app: binding.app,
+      secret: secretLabel(binding),
+      status: 'unverified',
+      statusReason: state.ownership.reason,
+      checkedAt: state.checkedAt?.toISOString(),
+    };
+  }
   const maxAgeMs =
     typeof binding.maxAge === 'number' ? binding.maxAge : settings.maxAgeMs;
   const summary: CredentialSummary = {
@@ -135,6 +147,11 @@ export function summarise(
         keyFingerprint: d.keyFingerprint,
         dueAt: d.dueAt.toISOString(),
       })),
+    checkedAt: state.checkedAt?.toISOString(),
+    approval: state.approval && {
+      by: state.approval.by,
+      at: state.approval.at.toISOString(),
+    },
   };
   if (state.bornAt) {
     const ageMs = Math.max(0, now.getTime() - state.bornAt.getTime());

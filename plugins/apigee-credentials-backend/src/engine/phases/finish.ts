@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { maxAgeMsOf, nextCheckAt } from '../checkSchedule';
 import { durationToMs } from '../durations';
 import { StepContext } from '../context';
 import { versionWithStage } from './promote';
@@ -43,9 +44,17 @@ export async function finishStep(ctx: StepContext): Promise<void> {
   const oldKey = ctx.rotation.oldKeyFingerprint;
   const newKey = ctx.rotation.newKeyFingerprint!;
   await ctx.checkpoint('completed:effect');
+  const bornAt = ctx.rotation.newKeyIssuedAt ?? promotedAt;
+  const rotationDueAt = new Date(
+    bornAt.getTime() + maxAgeMsOf(ctx.binding, ctx.deps.settings),
+  );
   await ctx.complete({
     newKeyFingerprint: newKey,
-    bornAt: ctx.rotation.newKeyIssuedAt ?? promotedAt,
+    bornAt,
+    // The rotation id is the new version's ClientRequestToken, hence its VersionId.
+    currentVersionId: token,
+    rotationDueAt,
+    nextCheckAt: nextCheckAt(ctx.now, ctx.deps.settings, rotationDueAt),
     deletion:
       oldKey && oldKey !== newKey
         ? {

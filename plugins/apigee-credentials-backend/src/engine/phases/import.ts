@@ -1,5 +1,4 @@
 import {
-  ApiKeyDetails,
   DeveloperAppDetails,
   fingerprint,
   isKeyProviderError,
@@ -40,22 +39,13 @@ export async function importStep(ctx: StepContext): Promise<void> {
   await ctx.advance('imported');
 }
 
-/** Lower is deleted first: dead keys, then keys past their grace period, then the oldest. */
-function deletionRank(
-  key: ApiKeyDetails,
-  dueFingerprints: Set<string>,
-  now: Date,
-): number {
-  if (key.status === 'revoked' || (key.expiresAt && key.expiresAt <= now))
-    return 0;
-  if (dueFingerprints.has(fingerprint(key.consumerKey))) return 1;
-  return 2;
-}
-
 /**
- * If the app holds `limit` keys, deletes keys that are neither current nor pending nor in a
- * grace period, so that one more fits; never the current key. Fails with a clear reason
- * when no key may go.
+ * If the app holds `limit` keys, makes room for one more. Only keys the plugin itself
+ * rotated out of this very binding and whose grace period is over may go (the deletions the
+ * schedule would make anyway, made early), oldest first; never a key that any binding of the
+ * app records as its current key, never a key the plugin did not issue for this binding. An
+ * app shared by several consumers therefore never loses another consumer's key. Fails with
+ * `key-limit` and a reason naming what blocks it when nothing may go.
  */
 export async function makeRoomForKey(
   ctx: StepContext,
@@ -63,44 +53,49 @@ export async function makeRoomForKey(
   limit: number | undefined,
 ): Promise<void> {
   if (!limit || seen.keys.length < limit) return;
-  // Which keys to delete is decided on the app and AWSCURRENT as they are now, not as this
-  // run last saw them: a key made current elsewhere meanwhile must not be deleted.
+  // Decided on the app and AWSCURRENT as they are now, not as this run last saw them: a key
+  // made current elsewhere meanwhile must not be deleted.
   const app = await ctx.getApp({ fresh: true });
   if (app.keys.length < limit) return;
   const now = ctx.now;
   const deletions = await ctx.deps.store.listPendingDeletions(ctx.binding.id);
-  const inGrace = new Set(
-    deletions
-      .filter(d => d.status !== 'scheduled' || d.dueAt > now)
-      .map(d => d.keyFingerprint),
-  );
-  const due = new Set(
+  const pastGrace = new Set(
     deletions
       .filter(d => d.status === 'scheduled' && d.dueAt <= now)
       .map(d => d.keyFingerprint),
   );
+  const inGrace = deletions.filter(
+    d => d.status === 'scheduled' && d.dueAt > now,
+  ).length;
   const current = await ctx.readCurrent({ fresh: true });
+  const heldElsewhere = await currentKeysOfOtherBindings(ctx);
   const protectedKeys = new Set([
     fingerprint(current.consumerKey),
-    ctx.rotation.oldKeyFingerprint,
     ctx.rotation.newKeyFingerprint,
-    ...inGrace,
+    ...heldElsewhere,
   ]);
   const candidates = app.keys
-    .filter(k => !protectedKeys.has(fingerprint(k.consumerKey)))
+    .filter(k => {
+      const keyFingerprint = fingerprint(k.consumerKey);
+      return (
+        pastGrace.has(keyFingerprint) && !protectedKeys.has(keyFingerprint)
+      );
+    })
     .sort(
-      (a, b) =>
-        deletionRank(a, due, now) - deletionRank(b, due, now) ||
-        (a.issuedAt?.getTime() ?? 0) - (b.issuedAt?.getTime() ?? 0),
+      (a, b) => (a.issuedAt?.getTime() ?? 0) - (b.issuedAt?.getTime() ?? 0),
     );
   const needed = app.keys.length - limit + 1;
   if (candidates.length < needed) {
-    const graceCount = app.keys.filter(k =>
-      inGrace.has(fingerprint(k.consumerKey)),
+    const others = app.keys.filter(k =>
+      heldElsewhere.has(fingerprint(k.consumerKey)),
     ).length;
     throw new RotationFailure(
       'key-limit',
-      `App ${app.app} of ${app.developer} holds ${app.keys.length} keys, the most it may have (${limit}), and none can be deleted to make room: besides the current key, ${graceCount} key(s) are in their grace period. Delete unused keys of the app or wait for the grace period to end.`,
+      `App ${app.app} of ${app.developer} holds ${
+        app.keys.length
+      } keys, the most it may have (${limit}), and none can be deleted to make room: the plugin only deletes keys it rotated out of this credential whose grace period is over. Besides the current key, ${inGrace} key(s) of this credential are in their grace period, ${others} key(s) are the current keys of other credentials of the app, and ${
+        app.keys.length - 1 - inGrace - others - candidates.length
+      } key(s) were not issued by the plugin for this credential. Delete unused keys of the app in Apigee, raise its key limit, or wait for the grace period to end.`,
     );
   }
   for (const key of candidates.slice(0, needed)) {
@@ -132,4 +127,24 @@ export async function makeRoomForKey(
       reason: 'key-limit',
     });
   }
+}
+
+/** Fingerprints of the keys other bindings of the same app record as current. */
+async function currentKeysOfOtherBindings(
+  ctx: StepContext,
+): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const other of await ctx.deps.store.listBindings()) {
+    const { binding } = other;
+    if (
+      binding.id !== ctx.binding.id &&
+      binding.provider === ctx.binding.provider &&
+      binding.app === ctx.binding.app &&
+      binding.developer.toLowerCase() === ctx.binding.developer.toLowerCase() &&
+      other.currentKeyFingerprint
+    ) {
+      keys.add(other.currentKeyFingerprint);
+    }
+  }
+  return keys;
 }

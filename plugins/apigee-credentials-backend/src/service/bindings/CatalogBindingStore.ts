@@ -57,6 +57,18 @@ export class CatalogBindingStore {
     return row ? fromDb(row) : undefined;
   }
 
+  /** The rows with these ids (those that exist), in id order. */
+  async listByIds(ids: string[]): Promise<CatalogBindingRow[]> {
+    const rows: CatalogBindingRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = await this.db(TABLE)
+        .whereIn('id', ids.slice(i, i + 500))
+        .orderBy('id');
+      rows.push(...chunk.map(fromDb));
+    }
+    return rows;
+  }
+
   /** Pages through every row in id order, optionally for one owner. */
   async list(options: {
     ownerRef?: string;

@@ -7,6 +7,11 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseCredentialBindings } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import { CredentialBinding } from '../../engine/types';
+import {
+  findTargetConflicts,
+  secretTargetKey,
+  TargetClaim,
+} from '../../ownership/targetClaims';
 import { CatalogBindingRow, CatalogBindingStore } from './CatalogBindingStore';
 import { bindingIdOf, toEngineBinding } from './toEngineBinding';
 
@@ -30,6 +35,8 @@ export interface CatalogBindingSyncOptions {
    * allow-listed, by throwing an error with a readable message. Makes no network call.
    */
   validateTarget(binding: CredentialBinding): void;
+  /** What the engine has stored about each binding, for the one-binding-per-target rule. */
+  listClaims(): Promise<TargetClaim[]>;
   /** Probe host names from config → base URLs. */
   probeHosts: ReadonlyMap<string, string>;
   pageSize?: number;
@@ -76,18 +83,51 @@ export class CatalogBindingSync {
       cursor = page.pageInfo.nextCursor;
     } while (cursor);
 
-    await this.options.upsertBindings(valid);
+    const conflicts = await this.#conflicts(valid);
+    const accepted = valid.filter(b => !conflicts.has(b.id));
+    for (const row of rows) {
+      const holder = conflicts.get(row.id);
+      if (holder) {
+        row.error = `Its secret is already bound to ${holder.replace(
+          '#',
+          ' (environment ',
+        )}); a secret has one binding. Remove this annotation, or ask the owners of that entity to release the secret`;
+      }
+    }
+
+    await this.options.upsertBindings(accepted);
     const removed = await store.replaceAll(rows);
     const result = {
       entities,
-      valid: valid.length,
-      invalid: rows.length - valid.length,
+      valid: accepted.length,
+      invalid: rows.length - accepted.length,
       removed,
     };
     logger.info(
       `Synced credential bindings from ${entities} catalog entities: ${result.valid} valid, ${result.invalid} misconfigured, ${removed.length} removed`,
     );
     return result;
+  }
+
+  /** Bindings whose secret another binding holds (see findTargetConflicts), to the holder. */
+  async #conflicts(valid: CredentialBinding[]): Promise<Map<string, string>> {
+    const stored = new Map(
+      (await this.options.listClaims()).map(c => [c.bindingId, c]),
+    );
+    return findTargetConflicts(
+      valid.map(binding => {
+        const known = stored.get(binding.id);
+        // A proof holds for the secret it was made for, not for one the annotation names now.
+        const sameSecret =
+          known && secretTargetKey(known.binding) === secretTargetKey(binding);
+        return {
+          bindingId: binding.id,
+          binding,
+          ownership: sameSecret ? known.ownership : undefined,
+          createdAt: known?.createdAt,
+        };
+      }),
+    );
   }
 
   *#bindingsOf(
@@ -125,6 +165,7 @@ export class CatalogBindingSync {
           entityRef,
           spec,
           this.options.probeHosts,
+          ownerRef,
         );
         this.options.validateTarget(binding);
         yield { row, binding };

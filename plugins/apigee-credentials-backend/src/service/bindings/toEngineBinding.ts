@@ -24,10 +24,12 @@ export function toEngineBinding(
   entityRef: string,
   spec: CredentialBindingSpec,
   probeHosts: ReadonlyMap<string, string>,
+  ownerRef?: string,
 ): CredentialBinding {
   const binding: CredentialBinding = {
     id: bindingIdOf(entityRef, spec.environment),
     entityRef,
+    ...(ownerRef && { ownerRef }),
     environment: spec.environment,
     provider: spec.provider,
     developer: spec.developer,

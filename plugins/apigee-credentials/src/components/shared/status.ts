@@ -20,6 +20,8 @@ export const CREDENTIAL_STATUS: Record<CredentialStatus, StatusPresentation> = {
   'due-soon': { label: 'Due soon', tone: 'warning', severity: 2 },
   overdue: { label: 'Overdue', tone: 'error', severity: 3 },
   misconfigured: { label: 'Misconfigured', tone: 'error', severity: 4 },
+  // Not proven to be this entity's: nothing is rotated until its owners mark it.
+  unverified: { label: 'Unverified', tone: 'warning', severity: 4 },
   failed: { label: 'Last rotation failed', tone: 'error', severity: 5 },
   // The key the application reads is not usable: the worst case.
   drift: { label: 'Drift', tone: 'error', severity: 6 },
