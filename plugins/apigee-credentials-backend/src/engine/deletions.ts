@@ -15,7 +15,10 @@ export interface DeletionSummary {
   blocked: number;
   /** Deletions that failed and stay scheduled for the next pass. */
   failed: number;
-  /** Deletions left for later because the binding is busy (a rotation holds its lease). */
+  /**
+   * Deletions left for later: the binding is busy (a rotation holds its lease), or its
+   * ownership is not proven.
+   */
   skipped: number;
 }
 
@@ -61,7 +64,7 @@ export async function runDueDeletions(
 async function deleteOne(
   deps: EngineDependencies,
   deletion: KeyDeletionRecord,
-): Promise<'deleted' | 'blocked' | 'failed'> {
+): Promise<'deleted' | 'blocked' | 'failed' | 'skipped'> {
   const logger = deps.logger.child({ bindingId: deletion.bindingId });
   const scrubber = new SecretScrubber();
   const attempts = deletion.attempts + 1;
@@ -71,6 +74,16 @@ async function deleteOne(
       throw new Error(
         `Binding ${deletion.bindingId} is unknown; cannot locate the key`,
       );
+    }
+    if (stored.ownership?.state === 'unverified') {
+      // Its targets are not proven to be the entity's: delete nothing in them until they are.
+      await deps.store.updateDeletion(deletion.id, {
+        status: 'scheduled',
+        attempts,
+        lastError:
+          'Held: the credential is not proven to belong to its entity (see its status)',
+      });
+      return 'skipped';
     }
     const { binding } = stored;
     const fields = {
