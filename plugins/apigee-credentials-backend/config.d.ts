@@ -194,6 +194,17 @@ export interface Config {
     /** Bindings checked and rotated at once in a scheduled pass. Default 4. */
     concurrency?: number;
 
+    /**
+     * How often each binding is checked live when nothing is due (its Apigee app and its
+     * secret's metadata: about three calls). Each binding has its own next check, spread by
+     * ±25% so a fleet makes an even load; new and changed bindings are checked at the next
+     * pass, due ones when they are due. Default 1 hour.
+     */
+    checkInterval?: DurationConfig;
+
+    /** Most bindings one scheduled pass checks; the rest wait for the next pass. Default 1000. */
+    checkBatchSize?: number;
+
     /** How long before its maximum age a credential is reported `due-soon`. Default 14 days. */
     dueSoon?: DurationConfig;
 

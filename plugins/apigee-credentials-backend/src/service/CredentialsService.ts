@@ -46,7 +46,7 @@ export interface CredentialsServiceOptions extends CredentialsEngineActions {
   now?: () => Date;
 }
 
-/** A "check now" this soon after the last check answers from the stored state. */
+/** A "check now" this soon after the last one of the same binding answers from the stored state. */
 const CHECK_NOW_MIN_INTERVAL_MS = 10_000;
 
 /**
@@ -56,6 +56,8 @@ const CHECK_NOW_MIN_INTERVAL_MS = 10_000;
 export class CredentialsService {
   readonly #options: CredentialsServiceOptions;
   readonly #now: () => Date;
+  /** When each binding was last checked on request, so repeated clicks do not hammer upstream. */
+  readonly #lastCheckNow = new Map<string, number>();
 
   constructor(options: CredentialsServiceOptions) {
     this.#options = options;
@@ -84,7 +86,7 @@ export class CredentialsService {
   /**
    * Checks one credential live now, for an owner who just repaired drift or set the
    * ownership marks: needs the rotate permission (it calls Apigee and AWS), is audited, and
-   * answers from stored state when the last check is only seconds old.
+   * answers from stored state when the binding was checked on request seconds ago.
    */
   async checkNow(options: {
     entityRef: string;
@@ -100,9 +102,9 @@ export class CredentialsService {
         entityRef,
       );
       const bindingId = await this.#validBinding(entityRef, environment);
-      const state = await this.#options.readModel.status(bindingId);
-      const last = state?.checkedAt?.getTime() ?? 0;
-      if (this.#now().getTime() - last >= CHECK_NOW_MIN_INTERVAL_MS) {
+      const at = this.#now().getTime();
+      if (at - (this.#lastCheckNow.get(bindingId) ?? 0) >= CHECK_NOW_MIN_INTERVAL_MS) {
+        this.#lastCheckNow.set(bindingId, at);
         await this.#options.checkNow(bindingId);
       }
       return this.#summaryOf(bindingId);
