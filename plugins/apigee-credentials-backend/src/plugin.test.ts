@@ -369,7 +369,7 @@ describe.each(databases.eachSupportedId())(
       expect(sandbox.faults.callCount()).toBe(0);
     });
 
-    it('offers status and rotation as registered actions, under the same permissions', async () => {
+    it('offers status, check and rotation as registered actions, under the same permissions', async () => {
       const { runPass, actionsRegistry, auditor } = await start();
       await runPass();
       const olivia = mockCredentials.user('user:default/olivia');
@@ -397,7 +397,24 @@ describe.each(databases.eachSupportedId())(
         expect.objectContaining({ eventId: 'credential-rotation-outcome' }),
       );
 
+      const checked = await actionsRegistry.invoke({
+        id: 'test:check-credential',
+        input: { entityRef: 'orders-service', environment: 'prod' },
+        credentials: olivia,
+      });
+      expect(checked.output).toMatchObject({
+        status: expect.stringMatching(/^(ok|rotating)$/),
+        checkedAt: expect.any(String),
+      });
+
       const denied = await start({ denyRotate: true });
+      await expect(
+        denied.actionsRegistry.invoke({
+          id: 'test:check-credential',
+          input: { entityRef: 'orders-service', environment: 'prod' },
+          credentials: olivia,
+        }),
+      ).rejects.toThrow(/may not rotate/);
       await expect(
         denied.actionsRegistry.invoke({
           id: 'test:rotate-credential',

@@ -53,7 +53,10 @@ const entities: Entity[] = [
   // team-orders binds team-payments' app and secret to its own component, asking for a
   // rotation every second.
   component('evil-service', 'team-orders', {
-    'apigee.keyrotation.dev/prod': annotation({ ...paymentsProd, maxAge: '1s' }),
+    'apigee.keyrotation.dev/prod': annotation({
+      ...paymentsProd,
+      maxAge: '1s',
+    }),
   }),
   // A credential whose marks name another team: only an admin's approval makes it usable.
   component('legacy-service', 'team-orders', {

@@ -103,7 +103,10 @@ export class CredentialsService {
       );
       const bindingId = await this.#validBinding(entityRef, environment);
       const at = this.#now().getTime();
-      if (at - (this.#lastCheckNow.get(bindingId) ?? 0) >= CHECK_NOW_MIN_INTERVAL_MS) {
+      if (
+        at - (this.#lastCheckNow.get(bindingId) ?? 0) >=
+        CHECK_NOW_MIN_INTERVAL_MS
+      ) {
         this.#lastCheckNow.set(bindingId, at);
         await this.#options.checkNow(bindingId);
       }

@@ -32,7 +32,7 @@ export function registerCredentialActions(
     name: 'get-credential-status',
     title: 'Get Apigee credential status',
     description: `Returns the Apigee API credentials bound to a catalog entity (one per environment) with their health:
-status (ok, due-soon, overdue, rotating, failed, drift or misconfigured), the reason for anything but ok, the key's
+status (ok, due-soon, overdue, rotating, failed, drift, misconfigured or unverified), the reason for anything but ok, the key's
 fingerprint, its age and maximum age in days, and when it will next be rotated. Secret values are never returned.`,
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
@@ -116,6 +116,49 @@ after a previous manual rotation. Returns the rotation id; secret values are nev
         credentials: credentials as any,
       });
       return { output: { rotationId: id } };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'check-credential',
+    title: 'Check an Apigee credential now',
+    description: `Checks the Apigee API credential bound to a catalog entity for one environment now, instead of at its
+next scheduled check: whether its secret and app are proven to belong to the entity, whether the key in AWS Secrets
+Manager is usable in Apigee, and its age. For an owner who just repaired drift or set the ownership marks. Requires the
+rotate permission on the entity. Returns the credential's status; secret values are never returned.`,
+    attributes: { readOnly: true, idempotent: true, destructive: false },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z
+            .string()
+            .describe(
+              'Catalog entity ref, e.g. component:default/orders-service',
+            ),
+          environment: z
+            .string()
+            .describe('The environment of the binding, e.g. prod'),
+        }),
+      output: z =>
+        z.object({
+          status: z.string(),
+          statusReason: z.string().optional(),
+          checkedAt: z.string().optional(),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const summary = await service.checkNow({
+        entityRef: normaliseEntityRef(input.entityRef),
+        environment: input.environment,
+        credentials,
+      });
+      return {
+        output: {
+          status: summary.status,
+          statusReason: summary.statusReason,
+          checkedAt: summary.checkedAt,
+        },
+      };
     },
   });
 }
