@@ -131,8 +131,9 @@ export interface Config {
       /** Timeout of one probe call. Default 10 seconds. */
       probeRequestTimeout?: DurationConfig;
       /**
-       * URL prefixes a binding's probe may call (the base URLs of `apigeeCredentials.probeHosts`
-       * are added). A probe carries a newly issued key, so any other URL is refused.
+       * URL prefixes a binding's probe may call (each probe host's base URL joined with each of
+       * its `pathPrefixes` is added). A probe carries a newly issued key, so any other URL is
+       * refused, and a redirect in a probe's answer is never followed.
        */
       allowedProbeUrlPrefixes?: string[];
       /** Length of generated consumer keys (16-255). Default 32. */
@@ -179,6 +180,15 @@ export interface Config {
       name: string;
       /** Base URL the annotation's `probe.path` is appended to. */
       baseUrl: string;
+      /**
+       * Paths below `baseUrl` that a binding's `probe.path` may use, e.g. `/orders`: a prefix
+       * covers itself and the paths under it, segment by segment (`/orders` covers
+       * `/orders/ping`, not `/orders-admin`). Paths are compared in normal form only (no `.`,
+       * `..` or empty segments, no percent-encoding). Absent or empty: no probe path is
+       * allowed on this host, and bindings naming it are `misconfigured`. `/` allows every
+       * path on the host.
+       */
+      pathPrefixes?: string[];
     }>;
 
     /**

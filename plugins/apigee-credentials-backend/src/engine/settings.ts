@@ -2,6 +2,7 @@ import { Config, readDurationFromConfig } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { Duration } from 'luxon';
 import { DEFAULT_KEY_LENGTH, DEFAULT_SECRET_LENGTH } from './keyGeneration';
+import { isNormalPath } from './probe';
 import { DEFAULT_RETRY_SETTINGS, RetrySettings } from './retry';
 
 /** Tunables of the rotation engine (config `apigeeCredentials.rotation`). */
@@ -24,9 +25,10 @@ export interface EngineSettings {
   /** Per-request timeout of probe calls. */
   probeRequestTimeoutMs: number;
   /**
-   * URL prefixes a binding's probe may call: `rotation.allowedProbeUrlPrefixes` plus the base
-   * URLs of `apigeeCredentials.probeHosts`. A probe sends a freshly issued key, and bindings
-   * come from catalog annotations, so any other URL is refused (an empty list refuses all).
+   * URL prefixes a binding's probe may call: `rotation.allowedProbeUrlPrefixes` plus, for each
+   * of `apigeeCredentials.probeHosts`, its base URL joined with each of its `pathPrefixes`. A
+   * probe sends a freshly issued key, and bindings come from catalog annotations, so any
+   * other URL is refused (an empty list refuses all).
    */
   allowedProbeUrlPrefixes: string[];
   keyLength: number;
@@ -76,6 +78,54 @@ function readLength(
   return value;
 }
 
+/** A proxy host that binding annotations may name in `probe.host`. */
+export interface ProbeHostSettings {
+  name: string;
+  /** Base URL the annotation's `probe.path` is appended to. */
+  baseUrl: string;
+  /** Paths (in normal form) a probe may use on this host; none configured allows none. */
+  pathPrefixes: string[];
+}
+
+/**
+ * Reads `apigeeCredentials.probeHosts`. Throws a plain error at startup for a base URL that
+ * is not http(s) or a path prefix that is not a normal path.
+ */
+export function readProbeHosts(root: Config): ProbeHostSettings[] {
+  const hosts = root.getOptionalConfigArray('apigeeCredentials.probeHosts');
+  return (hosts ?? []).map((host, index) => {
+    const where = `apigeeCredentials.probeHosts[${index}]`;
+    const name = host.getString('name');
+    const baseUrl = host.getString('baseUrl');
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(baseUrl);
+    } catch {
+      parsed = undefined;
+    }
+    if (
+      !parsed ||
+      (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+      parsed.search ||
+      parsed.hash ||
+      parsed.username
+    ) {
+      throw new Error(
+        `${where}.baseUrl "${baseUrl}" must be an http(s) URL without query, fragment or user`,
+      );
+    }
+    const pathPrefixes = host.getOptionalStringArray('pathPrefixes') ?? [];
+    for (const prefix of pathPrefixes) {
+      if (!isNormalPath(prefix)) {
+        throw new Error(
+          `${where}.pathPrefixes: "${prefix}" must be a path starting with "/", without percent-encoding, ".", ".." or empty segments`,
+        );
+      }
+    }
+    return { name, baseUrl: baseUrl.replace(/\/+$/, ''), pathPrefixes };
+  });
+}
+
 /** Reads `apigeeCredentials.rotation`, with the defaults above. */
 export function readEngineSettings(root: Config): EngineSettings {
   const config = root.getOptionalConfig('apigeeCredentials.rotation');
@@ -97,13 +147,13 @@ export function readEngineSettings(root: Config): EngineSettings {
       'probeRequestTimeout',
       d.probeRequestTimeoutMs,
     ),
-    // Configured probe hosts are trusted gateways too.
+    // Configured probe hosts are trusted gateways too, below their path prefixes only.
     allowedProbeUrlPrefixes: [
       ...(config?.getOptionalStringArray('allowedProbeUrlPrefixes') ??
         d.allowedProbeUrlPrefixes),
-      ...(
-        root.getOptionalConfigArray('apigeeCredentials.probeHosts') ?? []
-      ).map(host => host.getString('baseUrl')),
+      ...readProbeHosts(root).flatMap(host =>
+        host.pathPrefixes.map(prefix => `${host.baseUrl}${prefix}`),
+      ),
     ],
     keyLength: readLength(config, 'keyLength', d.keyLength),
     secretLength: readLength(config, 'secretLength', d.secretLength),

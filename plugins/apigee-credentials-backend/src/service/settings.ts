@@ -1,5 +1,6 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { Duration } from 'luxon';
+import { ProbeHostSettings, readProbeHosts } from '../engine/settings';
 import { StatusSettings } from './status';
 
 /** Plugin-level settings (the engine reads its own from `apigeeCredentials.rotation`). */
@@ -8,7 +9,8 @@ export interface PluginSettings {
   manualCooldownMs: number;
   notifyOnSuccess: boolean;
   concurrency: number;
-  probeHosts: ReadonlyMap<string, string>;
+  /** Probe hosts by name. */
+  probeHosts: ReadonlyMap<string, ProbeHostSettings>;
 }
 
 function durationMs(
@@ -27,10 +29,7 @@ const DAY = 24 * 3600 * 1000;
 export function readPluginSettings(root: Config): PluginSettings {
   const config = root.getOptionalConfig('apigeeCredentials');
   const rotation = config?.getOptionalConfig('rotation');
-  const probeHosts = new Map<string, string>();
-  for (const host of config?.getOptionalConfigArray('probeHosts') ?? []) {
-    probeHosts.set(host.getString('name'), host.getString('baseUrl'));
-  }
+  const probeHosts = new Map(readProbeHosts(root).map(h => [h.name, h]));
   return {
     status: {
       maxAgeMs: durationMs(rotation, 'maxAge', 90 * DAY),

@@ -6,6 +6,7 @@ import {
 } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseCredentialBindings } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { ProbeHostSettings } from '../../engine/settings';
 import { CredentialBinding } from '../../engine/types';
 import { CatalogBindingRow, CatalogBindingStore } from './CatalogBindingStore';
 import { bindingIdOf, toEngineBinding } from './toEngineBinding';
@@ -30,8 +31,8 @@ export interface CatalogBindingSyncOptions {
    * allow-listed, by throwing an error with a readable message. Makes no network call.
    */
   validateTarget(binding: CredentialBinding): void;
-  /** Probe host names from config → base URLs. */
-  probeHosts: ReadonlyMap<string, string>;
+  /** Probe hosts from config, by name. */
+  probeHosts: ReadonlyMap<string, ProbeHostSettings>;
   pageSize?: number;
 }
 

@@ -1,0 +1,148 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import request from 'supertest';
+import { createTestDatabases } from './__testUtils__/databases';
+import { startPluginBackend } from './__testUtils__/pluginBackend';
+import { ACCOUNT_ID, REGION, TestWorld } from './__testUtils__/world';
+
+jest.setTimeout(120_000);
+
+/*
+ * Limits on what a user (or a catalog annotation) can make the plugin do, through the real
+ * plugin against the sandbox: probes never follow a redirect.
+ */
+const API = '/api/apigee-credentials/v1';
+const databases = createTestDatabases();
+const world = new TestWorld([
+  { name: 'redirected', flavor: 'edge', probePath: null },
+]);
+
+function annotation(
+  name: string,
+  extra: Record<string, string | undefined> = {},
+): string {
+  const s = world.scenario(name);
+  return Object.entries({
+    provider: 'edge',
+    developer: s.developer,
+    app: s.app,
+    secret: s.secretName,
+    account: `'${ACCOUNT_ID}'`,
+    region: REGION,
+    ...extra,
+  })
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join('\n');
+}
+
+function entity(name: string, value: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: { 'apigee.keyrotation.dev/prod': value },
+    },
+    spec: { type: 'service', owner: 'team-a' },
+  };
+}
+
+/** What a recording server keeps of a request: never a header's value (it may be a key). */
+interface RecordedRequest {
+  url?: string;
+  headers: string[];
+}
+
+/** A local HTTP server that records every request and answers with `answer`. */
+async function recordingServer(
+  answer: (req: IncomingMessage) => { status: number; headers?: any },
+): Promise<{ url: string; requests: RecordedRequest[]; server: Server }> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    requests.push({ url: req.url, headers: Object.keys(req.headers) });
+    const { status, headers } = answer(req);
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end('{}');
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests, server };
+}
+
+const user = mockCredentials.user.header('user:default/olivia');
+
+async function waitForRotation(server: any, id: string): Promise<any> {
+  for (let i = 0; i < 200; i++) {
+    const res = await request(server)
+      .get(`${API}/rotations/${id}`)
+      .set('Authorization', user);
+    if (res.body.status !== 'running') return res.body;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`Rotation ${id} did not finish`);
+}
+
+beforeAll(async () => {
+  await world.start();
+});
+afterAll(async () => {
+  await world.stop();
+});
+
+describe('probes', () => {
+  it('never follow a redirect: the new key does not reach the redirect target', async () => {
+    // The probe host answers 302 to a second server, which must receive nothing.
+    const target = await recordingServer(() => ({ status: 200 }));
+    const redirecting = await recordingServer(req => ({
+      status: 302,
+      headers: { location: `${target.url}/collect${req.url}` },
+    }));
+    const config = world.configData() as any;
+    config.apigeeCredentials.probeHosts = [
+      {
+        name: 'redirecting',
+        baseUrl: redirecting.url,
+        pathPrefixes: ['/orders'],
+      },
+    ];
+    const { backend, server, runPass } = await startPluginBackend({
+      knex: await databases.init('SQLITE_3'),
+      entities: [
+        entity(
+          'redirected',
+          `${annotation(
+            'redirected',
+          )}\nprobe:\n  host: redirecting\n  path: /orders/ping\n  keyIn: header x-apikey`,
+        ),
+      ],
+      config,
+    });
+    try {
+      await runPass(); // sync and adopt
+      const before = world.secretValue('redirected')!.consumerKey;
+      const rotate = await request(server)
+        .post(
+          `${API}/entities/default/component/redirected/credentials/prod/rotate`,
+        )
+        .set('Authorization', user);
+      expect(rotate.status).toBe(202);
+      const rotation = await waitForRotation(server, rotate.body.id);
+
+      expect(redirecting.requests.length).toBeGreaterThan(0);
+      expect(target.requests).toHaveLength(0);
+      expect(rotation.status).toBe('rolled-back');
+      expect(rotation.error).toMatch(/redirect/);
+      // AWSCURRENT was not touched and the old key still works.
+      expect(world.secretValue('redirected')!.consumerKey).toBe(before);
+      expect(await world.currentWorks('redirected')).toBe(true);
+    } finally {
+      await backend.stop();
+      redirecting.server.close();
+      target.server.close();
+    }
+  });
+});
