@@ -117,6 +117,16 @@ export interface Config {
       gracePeriod?: DurationConfig;
       /** Age at which a scheduled pass rotates a credential. Default 90 days; bindings may override. */
       maxAge?: DurationConfig;
+      /**
+       * Shortest `maxAge` a binding annotation may set; a binding below it is `misconfigured`
+       * (and `maxAge` above must not be below it). Default 1 day.
+       */
+      minimumMaxAge?: DurationConfig;
+      /**
+       * Shortest `gracePeriod` a binding annotation may set; a binding below it is
+       * `misconfigured` (and `gracePeriod` above must not be below it). Default 1 hour.
+       */
+      minimumGracePeriod?: DurationConfig;
       /** Lease of a worker on a binding; a dead worker's rotation is taken over after it. Default 60 seconds. */
       leaseDuration?: DurationConfig;
       /**

@@ -108,6 +108,18 @@ const BAD_BINDINGS: Array<{
     reason: /probe|host/i,
   },
   {
+    name: 'short-max-age',
+    annotation: fields({ maxAge: '1s' }),
+    reason:
+      /maxAge 1s is below the minimum of 1d \(apigeeCredentials\.rotation\.minimumMaxAge\)/,
+  },
+  {
+    name: 'short-grace-period',
+    annotation: fields({ gracePeriod: '1s' }),
+    reason:
+      /gracePeriod 1s is below the minimum of 1h \(apigeeCredentials\.rotation\.minimumGracePeriod\)/,
+  },
+  {
     name: 'probe-path-outside-prefixes',
     annotation: `${fields({})}\nprobe:\n  host: gw\n  path: /admin/users`,
     reason: /not under a path prefix allowed on probe host gw: \/orders/,
@@ -231,6 +243,10 @@ const entities: Entity[] = [
 async function start(catalog: Entity[]) {
   const config = world.configData() as any;
   config.apigeeCredentials.manualRotationCooldown = { minutes: 5 };
+  // The default floors (1 day, 1 hour) rather than the test world's none.
+  delete config.apigeeCredentials.rotation.minimumMaxAge;
+  delete config.apigeeCredentials.rotation.minimumGracePeriod;
+  config.apigeeCredentials.rotation.gracePeriod = { hours: 1 };
   config.apigeeCredentials.probeHosts = [
     {
       name: 'gw',

@@ -1,6 +1,7 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { Duration } from 'luxon';
+import { formatMs } from './durations';
 import { DEFAULT_KEY_LENGTH, DEFAULT_SECRET_LENGTH } from './keyGeneration';
 import { isNormalPath } from './probe';
 import { DEFAULT_RETRY_SETTINGS, RetrySettings } from './retry';
@@ -11,6 +12,12 @@ export interface EngineSettings {
   gracePeriodMs: number;
   /** Age at which a scheduled run rotates a credential, unless the binding says otherwise. */
   maxAgeMs: number;
+  /**
+   * Shortest `maxAge` and `gracePeriod` a binding may set (annotations are written by anyone
+   * who can edit the catalog); a binding below them is refused as misconfigured.
+   */
+  minimumMaxAgeMs: number;
+  minimumGracePeriodMs: number;
   /** How long a worker's lease lasts without renewal; a dead worker's lease expires after it. */
   leaseDurationMs: number;
   /**
@@ -41,6 +48,8 @@ export interface EngineSettings {
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   gracePeriodMs: 24 * 3600_000,
   maxAgeMs: 90 * 24 * 3600_000,
+  minimumMaxAgeMs: 24 * 3600_000,
+  minimumGracePeriodMs: 3600_000,
   leaseDurationMs: 60_000,
   keyPropagationDelayMs: 180_000,
   testTimeoutMs: 210_000,
@@ -134,6 +143,12 @@ export function readEngineSettings(root: Config): EngineSettings {
   const settings: EngineSettings = {
     gracePeriodMs: readMs(config, 'gracePeriod', d.gracePeriodMs),
     maxAgeMs: readMs(config, 'maxAge', d.maxAgeMs),
+    minimumMaxAgeMs: readMs(config, 'minimumMaxAge', d.minimumMaxAgeMs),
+    minimumGracePeriodMs: readMs(
+      config,
+      'minimumGracePeriod',
+      d.minimumGracePeriodMs,
+    ),
     leaseDurationMs: readMs(config, 'leaseDuration', d.leaseDurationMs),
     keyPropagationDelayMs: readMs(
       config,
@@ -169,6 +184,24 @@ export function readEngineSettings(root: Config): EngineSettings {
     deletionBatchSize:
       config?.getOptionalNumber('deletionBatchSize') ?? d.deletionBatchSize,
   };
+  for (const [key, value, floor] of [
+    ['maxAge', settings.maxAgeMs, 'minimumMaxAge'],
+    ['gracePeriod', settings.gracePeriodMs, 'minimumGracePeriod'],
+  ] as const) {
+    const minimum =
+      floor === 'minimumMaxAge'
+        ? settings.minimumMaxAgeMs
+        : settings.minimumGracePeriodMs;
+    if (value < minimum) {
+      throw new Error(
+        `apigeeCredentials.rotation.${key} (${formatMs(
+          value,
+        )}) is below apigeeCredentials.rotation.${floor} (${formatMs(
+          minimum,
+        )})`,
+      );
+    }
+  }
   if (settings.leaseDurationMs < 1000) {
     throw new InputError(
       'apigeeCredentials.rotation.leaseDuration must be at least 1 second',

@@ -239,6 +239,39 @@ describe('probe URL allow-list', () => {
     expect(allowed('https://closed.example.com/anything')).toBe(false);
   });
 
+  it('refuses default durations below the floors at startup', () => {
+    expect(() =>
+      readEngineSettings(
+        new ConfigReader({
+          apigeeCredentials: { rotation: { gracePeriod: { minutes: 10 } } },
+        }),
+      ),
+    ).toThrow(
+      'apigeeCredentials.rotation.gracePeriod (10m) is below apigeeCredentials.rotation.minimumGracePeriod (1h)',
+    );
+    expect(() =>
+      readEngineSettings(
+        new ConfigReader({
+          apigeeCredentials: {
+            rotation: { maxAge: { hours: 1 }, minimumMaxAge: { days: 2 } },
+          },
+        }),
+      ),
+    ).toThrow('minimumMaxAge (2d)');
+    const lowered = readEngineSettings(
+      new ConfigReader({
+        apigeeCredentials: {
+          rotation: {
+            gracePeriod: { minutes: 10 },
+            minimumGracePeriod: { minutes: 10 },
+          },
+        },
+      }),
+    );
+    expect(lowered.minimumGracePeriodMs).toBe(600_000);
+    expect(lowered.minimumMaxAgeMs).toBe(24 * 3600_000);
+  });
+
   it('refuses bad path prefixes and base URLs at startup', () => {
     for (const host of [
       {
