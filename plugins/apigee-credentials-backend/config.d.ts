@@ -220,6 +220,16 @@ export interface Config {
     /** Shortest time between two manual rotations of one credential. Default 5 minutes. */
     manualRotationCooldown?: DurationConfig;
 
+    /** Per-user limits, counted in the database across replicas. */
+    quotas?: {
+      /**
+       * Manual rotations (REST and the `rotate-credential` action) one user may start in any
+       * hour, over all credentials; beyond it the request answers 429 with Retry-After.
+       * Default 20.
+       */
+      manualRotationsPerUserPerHour?: number;
+    };
+
     /** Notifications to entity owners (failures, drift, due-soon and overdue are always sent). */
     notifications?: {
       /** Also notify on every successful rotation. Default false. */

@@ -11,12 +11,19 @@ jest.setTimeout(120_000);
 
 /*
  * Limits on what a user (or a catalog annotation) can make the plugin do, through the real
- * plugin against the sandbox: probes never follow a redirect.
+ * plugin against the sandbox: probes never follow a redirect; a user's manual rotations are
+ * limited per hour, counted in the database.
  */
 const API = '/api/apigee-credentials/v1';
 const databases = createTestDatabases();
+const QUOTA_NAMES = ['quota-a', 'quota-b', 'quota-c'];
 const world = new TestWorld([
   { name: 'redirected', flavor: 'edge', probePath: null },
+  ...QUOTA_NAMES.map(name => ({
+    name,
+    flavor: 'edge' as const,
+    probePath: null,
+  })),
 ]);
 
 function annotation(
@@ -143,6 +150,79 @@ describe('probes', () => {
       await backend.stop();
       redirecting.server.close();
       target.server.close();
+    }
+  });
+});
+
+describe('manual rotation quota', () => {
+  it('refuses a user past manualRotationsPerUserPerHour with 429 and Retry-After, on every replica and through the action, audited', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const config = world.configData() as any;
+    config.apigeeCredentials.quotas = { manualRotationsPerUserPerHour: 2 };
+    const entities = QUOTA_NAMES.map(name => entity(name, annotation(name)));
+    const one = await startPluginBackend({ knex, entities, config });
+    // A second replica on the same database: the count is the database's, not a replica's.
+    const two = await startPluginBackend({ knex, entities, config });
+    const rotate = (server: any, name: string, who = user) =>
+      request(server)
+        .post(
+          `${API}/entities/default/component/${name}/credentials/prod/rotate`,
+        )
+        .set('Authorization', who);
+    try {
+      await one.runPass();
+      const first = await rotate(one.server, 'quota-a');
+      const second = await rotate(two.server, 'quota-b');
+      expect([first.status, second.status]).toEqual([202, 202]);
+
+      for (const server of [one.server, two.server]) {
+        const refused = await rotate(server, 'quota-c');
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(3500);
+        expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(
+          3600,
+        );
+        expect(refused.body.error.message).toMatch(
+          /You started 2 manual rotations in the last hour.*manualRotationsPerUserPerHour.*try again in \d+ s/,
+        );
+      }
+      await expect(
+        one.actionsRegistry.invoke({
+          id: 'test:rotate-credential',
+          input: {
+            entityRef: 'component:default/quota-c',
+            environment: 'prod',
+          },
+          credentials: mockCredentials.user('user:default/olivia'),
+        }),
+      ).rejects.toThrow(/manual rotations in the last hour/);
+      // Refusals are audited like any other.
+      const failures = one.auditor.createEvent.mock.results
+        .map(r => r.value)
+        .filter(Boolean);
+      const events = await Promise.all(failures);
+      const refusedAudits = events.flatMap((e: any) =>
+        e.fail.mock.calls.map((c: any) => c[0].error.message),
+      );
+      expect(
+        refusedAudits.filter((m: string) => /manual rotations/.test(m)),
+      ).toHaveLength(2);
+
+      // The quota is per user: another one may still rotate.
+      const other = await rotate(
+        one.server,
+        'quota-c',
+        mockCredentials.user.header('user:default/peter'),
+      );
+      expect(other.status).toBe(202);
+      for (const id of [first.body.id, second.body.id, other.body.id]) {
+        expect((await waitForRotation(one.server, id)).status).toBe(
+          'succeeded',
+        );
+      }
+    } finally {
+      await one.backend.stop();
+      await two.backend.stop();
     }
   });
 });

@@ -290,6 +290,16 @@ export class RotationEngine {
     return this.#store.listRotations(bindingId, limit);
   }
 
+  /** Start times of a user's rotations with this trigger since `since`, newest first (quotas). */
+  async listRotationStartsBy(
+    actor: string,
+    trigger: RotationTrigger,
+    since: Date,
+    limit: number,
+  ): Promise<Date[]> {
+    return this.#store.listRotationStartsBy(actor, trigger, since, limit);
+  }
+
   /** Waits for rotations started by this instance (for shutdown and tests). */
   async drain(): Promise<void> {
     while (this.#running.size > 0) {

@@ -7,6 +7,8 @@ import { StatusSettings } from './status';
 export interface PluginSettings {
   status: StatusSettings;
   manualCooldownMs: number;
+  /** Manual rotations one user may start per hour, across replicas. */
+  manualRotationsPerUserPerHour: number;
   notifyOnSuccess: boolean;
   concurrency: number;
   /** Probe hosts by name. */
@@ -26,6 +28,20 @@ function durationMs(
 
 const DAY = 24 * 3600 * 1000;
 
+function positiveInteger(
+  config: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = config?.getOptionalNumber(key) ?? fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `apigeeCredentials.${key} must be a positive integer, got ${value}`,
+    );
+  }
+  return value;
+}
+
 export function readPluginSettings(root: Config): PluginSettings {
   const config = root.getOptionalConfig('apigeeCredentials');
   const rotation = config?.getOptionalConfig('rotation');
@@ -39,6 +55,11 @@ export function readPluginSettings(root: Config): PluginSettings {
       config,
       'manualRotationCooldown',
       5 * 60 * 1000,
+    ),
+    manualRotationsPerUserPerHour: positiveInteger(
+      config,
+      'quotas.manualRotationsPerUserPerHour',
+      20,
     ),
     notifyOnSuccess:
       config?.getOptionalBoolean('notifications.onSuccess') ?? false,
