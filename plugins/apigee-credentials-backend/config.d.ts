@@ -211,7 +211,11 @@ export interface Config {
       initialDelay?: DurationConfig;
     };
 
-    /** Bindings checked and rotated at once in a scheduled pass. Default 4. */
+    /**
+     * Rotations running at once on one backend, whatever started them (scheduled pass, users,
+     * resumed): one limit inside the engine; a rotation beyond it is recorded and waits its
+     * turn. Also the number of bindings a scheduled pass checks at once. Default 4.
+     */
     concurrency?: number;
 
     /** How long before its maximum age a credential is reported `due-soon`. Default 14 days. */

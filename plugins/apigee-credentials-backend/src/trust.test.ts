@@ -12,13 +12,20 @@ jest.setTimeout(120_000);
 /*
  * Limits on what a user (or a catalog annotation) can make the plugin do, through the real
  * plugin against the sandbox: probes never follow a redirect; a user's manual rotations are
- * limited per hour, counted in the database.
+ * limited per hour, counted in the database; manual and scheduled rotations share the global
+ * concurrency.
  */
 const API = '/api/apigee-credentials/v1';
 const databases = createTestDatabases();
 const QUOTA_NAMES = ['quota-a', 'quota-b', 'quota-c'];
+const SHARED_NAMES = ['shared-a', 'shared-b', 'shared-scheduled'];
 const world = new TestWorld([
   { name: 'redirected', flavor: 'edge', probePath: null },
+  ...SHARED_NAMES.map(name => ({
+    name,
+    flavor: 'edge' as const,
+    probePath: null,
+  })),
   ...QUOTA_NAMES.map(name => ({
     name,
     flavor: 'edge' as const,
@@ -223,6 +230,92 @@ describe('manual rotation quota', () => {
     } finally {
       await one.backend.stop();
       await two.backend.stop();
+    }
+  });
+});
+
+describe('global concurrency', () => {
+  it('counts manual and scheduled rotations together: with concurrency 1, one runs at a time and the others wait their turn', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const config = world.configData({
+      // Without a probe each rotation waits this long after the association: long enough
+      // for rotations running side by side to be seen.
+      keyPropagationDelay: { milliseconds: 700 },
+    }) as any;
+    config.apigeeCredentials.concurrency = 1;
+    const { backend, server, runPass } = await startPluginBackend({
+      knex,
+      entities: [
+        entity('shared-a', annotation('shared-a')),
+        entity('shared-b', annotation('shared-b')),
+        // Due at once (its key is 30 days old): the pass rotates it.
+        entity(
+          'shared-scheduled',
+          annotation('shared-scheduled', { maxAge: '1s' }),
+        ),
+      ],
+      config,
+    });
+    // Rotations past `started` and not finished, as the database says, sampled throughout.
+    const RUNNING = [
+      'created',
+      'imported',
+      'associated',
+      'tested',
+      'promoted',
+      'rolling_back',
+    ];
+    let mostAtOnce = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const rows = await knex('rotations').whereIn('phase', RUNNING);
+        mostAtOnce = Math.max(mostAtOnce, rows.length);
+        await new Promise(r => setTimeout(r, 15));
+      }
+    })();
+    try {
+      const pass = runPass(); // syncs, then rotates shared-scheduled
+      const path = (name: string) =>
+        `${API}/entities/default/component/${name}/credentials`;
+      // Once synced, ask for the two manual rotations while the scheduled one runs.
+      for (;;) {
+        const res = await request(server)
+          .get(path('shared-a'))
+          .set('Authorization', user);
+        if (res.body.items?.length) break;
+        await new Promise(r => setTimeout(r, 20));
+      }
+      const [a, b] = await Promise.all(
+        ['shared-a', 'shared-b'].map(name =>
+          request(server)
+            .post(`${path(name)}/prod/rotate`)
+            .set('Authorization', user),
+        ),
+      );
+      expect([a.status, b.status]).toEqual([202, 202]);
+      await pass;
+      for (const id of [a.body.id, b.body.id]) {
+        expect((await waitForRotation(server, id)).status).toBe('succeeded');
+      }
+      const rows = await knex('rotations').orderBy('associated_at');
+      expect(rows.map(r => [r.trigger, r.phase]).sort()).toEqual([
+        ['manual', 'completed'],
+        ['manual', 'completed'],
+        ['schedule', 'completed'],
+      ]);
+      expect(mostAtOnce).toBe(1);
+      // One after the other: each was associated only after the one before had finished.
+      const at = (value: unknown) => new Date(value as any).getTime();
+      for (let i = 1; i < rows.length; i++) {
+        expect(at(rows[i].associated_at)).toBeGreaterThanOrEqual(
+          at(rows[i - 1].finished_at),
+        );
+      }
+    } finally {
+      sampling = false;
+      await sampler;
+      await backend.stop();
     }
   });
 });

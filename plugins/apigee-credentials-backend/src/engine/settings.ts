@@ -43,6 +43,11 @@ export interface EngineSettings {
   retry: RetrySettings;
   /** How many due key deletions one `runDueDeletions` call handles. */
   deletionBatchSize: number;
+  /**
+   * Rotations this engine runs at once, whatever started them (schedule, user, resume):
+   * `apigeeCredentials.concurrency`. Others wait their turn, holding their lease.
+   */
+  concurrency: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -60,6 +65,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   secretLength: DEFAULT_SECRET_LENGTH,
   retry: DEFAULT_RETRY_SETTINGS,
   deletionBatchSize: 50,
+  concurrency: 4,
 };
 
 function readMs(
@@ -183,7 +189,14 @@ export function readEngineSettings(root: Config): EngineSettings {
     },
     deletionBatchSize:
       config?.getOptionalNumber('deletionBatchSize') ?? d.deletionBatchSize,
+    concurrency:
+      root.getOptionalNumber('apigeeCredentials.concurrency') ?? d.concurrency,
   };
+  if (!Number.isInteger(settings.concurrency) || settings.concurrency < 1) {
+    throw new Error(
+      `apigeeCredentials.concurrency must be a positive integer, got ${settings.concurrency}`,
+    );
+  }
   for (const [key, value, floor] of [
     ['maxAge', settings.maxAgeMs, 'minimumMaxAge'],
     ['gracePeriod', settings.gracePeriodMs, 'minimumGracePeriod'],
