@@ -117,6 +117,16 @@ export interface Config {
       gracePeriod?: DurationConfig;
       /** Age at which a scheduled pass rotates a credential. Default 90 days; bindings may override. */
       maxAge?: DurationConfig;
+      /**
+       * Shortest `maxAge` a binding annotation may set; a binding below it is `misconfigured`
+       * (and `maxAge` above must not be below it). Default 1 day.
+       */
+      minimumMaxAge?: DurationConfig;
+      /**
+       * Shortest `gracePeriod` a binding annotation may set; a binding below it is
+       * `misconfigured` (and `gracePeriod` above must not be below it). Default 1 hour.
+       */
+      minimumGracePeriod?: DurationConfig;
       /** Lease of a worker on a binding; a dead worker's rotation is taken over after it. Default 60 seconds. */
       leaseDuration?: DurationConfig;
       /**
@@ -131,8 +141,9 @@ export interface Config {
       /** Timeout of one probe call. Default 10 seconds. */
       probeRequestTimeout?: DurationConfig;
       /**
-       * URL prefixes a binding's probe may call (the base URLs of `apigeeCredentials.probeHosts`
-       * are added). A probe carries a newly issued key, so any other URL is refused.
+       * URL prefixes a binding's probe may call (each probe host's base URL joined with each of
+       * its `pathPrefixes` is added). A probe carries a newly issued key, so any other URL is
+       * refused, and a redirect in a probe's answer is never followed.
        */
       allowedProbeUrlPrefixes?: string[];
       /** Length of generated consumer keys (16-255). Default 32. */
@@ -179,6 +190,15 @@ export interface Config {
       name: string;
       /** Base URL the annotation's `probe.path` is appended to. */
       baseUrl: string;
+      /**
+       * Paths below `baseUrl` that a binding's `probe.path` may use, e.g. `/orders`: a prefix
+       * covers itself and the paths under it, segment by segment (`/orders` covers
+       * `/orders/ping`, not `/orders-admin`). Paths are compared in normal form only (no `.`,
+       * `..` or empty segments, no percent-encoding). Absent or empty: no probe path is
+       * allowed on this host, and bindings naming it are `misconfigured`. `/` allows every
+       * path on the host.
+       */
+      pathPrefixes?: string[];
     }>;
 
     /**
@@ -191,7 +211,11 @@ export interface Config {
       initialDelay?: DurationConfig;
     };
 
-    /** Bindings checked and rotated at once in a scheduled pass. Default 4. */
+    /**
+     * Rotations running at once on one backend, whatever started them (scheduled pass, users,
+     * resumed): one limit inside the engine; a rotation beyond it is recorded and waits its
+     * turn. Also the number of bindings a scheduled pass checks at once. Default 4.
+     */
     concurrency?: number;
 
     /**
@@ -210,6 +234,16 @@ export interface Config {
 
     /** Shortest time between two manual rotations of one credential. Default 5 minutes. */
     manualRotationCooldown?: DurationConfig;
+
+    /** Per-user limits, counted in the database across replicas. */
+    quotas?: {
+      /**
+       * Manual rotations (REST and the `rotate-credential` action) one user may start in any
+       * hour, over all credentials; beyond it the request answers 429 with Retry-After.
+       * Default 20.
+       */
+      manualRotationsPerUserPerHour?: number;
+    };
 
     /** Notifications to entity owners (failures, drift, due-soon and overdue are always sent). */
     notifications?: {

@@ -280,6 +280,7 @@ describe.each(databases.eachSupportedId())(
                   {
                     name: 'sandbox-gateway',
                     baseUrl: `${sandbox.url}/gateway`,
+                    pathPrefixes: ['/acme-edge/orders'],
                   },
                 ],
                 rotation: { keyPropagationDelay: { seconds: 0 } },

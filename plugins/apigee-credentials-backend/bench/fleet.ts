@@ -63,7 +63,10 @@ export async function runFleetRotation(options: {
   try {
     const logger = new CountingLogger();
     const engine = await createBenchEngine({
-      config: benchConfig(sandbox.configData),
+      // The engine's own limit on running rotations, shared with the pass.
+      config: benchConfig(sandbox.configData, data => {
+        data.apigeeCredentials.concurrency = concurrency;
+      }),
       knex: db.knex,
       logger,
     });

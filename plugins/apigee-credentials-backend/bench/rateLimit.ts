@@ -41,6 +41,8 @@ export async function runRateLimit(options: {
     const engine = await createBenchEngine({
       config: benchConfig(sandbox.configData, data => {
         data.apigeeCredentials.aws.maxRequestsPerSecond = limitPerSecond;
+        // The engine's own limit on running rotations, shared with the pass.
+        data.apigeeCredentials.concurrency = concurrency;
       }),
       knex: db.knex,
       logger,

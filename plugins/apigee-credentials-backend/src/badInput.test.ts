@@ -107,6 +107,38 @@ const BAD_BINDINGS: Array<{
     )}\nprobe:\n  host: evil.example.com\n  path: /orders`,
     reason: /probe|host/i,
   },
+  {
+    name: 'short-max-age',
+    annotation: fields({ maxAge: '1s' }),
+    reason:
+      /maxAge 1s is below the minimum of 1d \(apigeeCredentials\.rotation\.minimumMaxAge\)/,
+  },
+  {
+    name: 'short-grace-period',
+    annotation: fields({ gracePeriod: '1s' }),
+    reason:
+      /gracePeriod 1s is below the minimum of 1h \(apigeeCredentials\.rotation\.minimumGracePeriod\)/,
+  },
+  {
+    name: 'probe-path-outside-prefixes',
+    annotation: `${fields({})}\nprobe:\n  host: gw\n  path: /admin/users`,
+    reason: /not under a path prefix allowed on probe host gw: \/orders/,
+  },
+  {
+    name: 'probe-path-sibling',
+    annotation: `${fields({})}\nprobe:\n  host: gw\n  path: /orders-admin`,
+    reason: /not under a path prefix allowed on probe host gw: \/orders/,
+  },
+  {
+    name: 'probe-path-dot-segment',
+    annotation: `${fields({})}\nprobe:\n  host: gw\n  path: /orders/./ping`,
+    reason: /probe\.path .* without "\.", "\.\." or empty segments/,
+  },
+  {
+    name: 'probe-host-without-prefixes',
+    annotation: `${fields({})}\nprobe:\n  host: closed\n  path: /orders`,
+    reason: /probe host closed allows no probe path/,
+  },
 ];
 
 /** Bad provision requests; none may reach Apigee or AWS. Listed in the README. */
@@ -211,6 +243,18 @@ const entities: Entity[] = [
 async function start(catalog: Entity[]) {
   const config = world.configData() as any;
   config.apigeeCredentials.manualRotationCooldown = { minutes: 5 };
+  // The default floors (1 day, 1 hour) rather than the test world's none.
+  delete config.apigeeCredentials.rotation.minimumMaxAge;
+  delete config.apigeeCredentials.rotation.minimumGracePeriod;
+  config.apigeeCredentials.rotation.gracePeriod = { hours: 1 };
+  config.apigeeCredentials.probeHosts = [
+    {
+      name: 'gw',
+      baseUrl: `${world.url}/gateway/acme-edge`,
+      pathPrefixes: ['/orders'],
+    },
+    { name: 'closed', baseUrl: `${world.url}/gateway/acme-edge` },
+  ];
   return startPluginBackend({
     knex: await databases.init('SQLITE_3'),
     entities: catalog,

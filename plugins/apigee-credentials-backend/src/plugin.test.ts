@@ -177,6 +177,9 @@ describe.each(databases.eachSupportedId())(
             rotation: {
               keyPropagationDelay: { seconds: 0 },
               gracePeriod: { minutes: 10 },
+              // Bindings here use `maxAge: 1s` to be due at once.
+              minimumMaxAge: { seconds: 1 },
+              minimumGracePeriod: { minutes: 10 },
             },
             manualRotationCooldown: { minutes: 5 },
             notifications: { onSuccess: true },

@@ -161,6 +161,11 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           },
           statusSettings: settings.status,
           manualCooldownMs: settings.manualCooldownMs,
+          manualRotationQuota: {
+            perHour: settings.manualRotationsPerUserPerHour,
+            startsBy: (actor, since, limit) =>
+              engine.listRotationStartsBy(actor, 'manual', since, limit),
+          },
         });
         registerCredentialActions(deps.actionsRegistry, credentialsService);
         deps.httpRouter.use(

@@ -411,6 +411,9 @@ export class TestWorld {
         },
         rotation: {
           gracePeriod: { seconds: 2 },
+          // Tests use seconds; the floors for bindings are tested on their own.
+          minimumMaxAge: { milliseconds: 0 },
+          minimumGracePeriod: { milliseconds: 0 },
           leaseDuration: { seconds: 2 },
           keyPropagationDelay: { milliseconds: 0 },
           testTimeout: { seconds: 5 },

@@ -674,6 +674,21 @@ export class DatabaseRotationStore implements RotationStore {
     return rows.map(toRotation);
   }
 
+  async listRotationStartsBy(
+    actor: string,
+    trigger: RotationTrigger,
+    since: Date,
+    limit: number,
+  ): Promise<Date[]> {
+    const rows = await this.db<RotationRow>('rotations')
+      .where({ actor, trigger })
+      .andWhere('started_at', '>=', since)
+      .orderBy('started_at', 'desc')
+      .limit(limit)
+      .select('started_at');
+    return rows.map(row => toDate(row.started_at)!);
+  }
+
   async listAbandonedRotations(now: Date): Promise<RotationRecord[]> {
     const rows = await this.db<RotationRow>('rotations as r')
       .leftJoin('leases as l', 'l.binding_id', 'r.binding_id')

@@ -211,6 +211,16 @@ export interface RotationStore {
   ): Promise<RotationRecord>;
   getRotation(id: string): Promise<RotationRecord | undefined>;
   listRotations(bindingId: string, limit: number): Promise<RotationRecord[]>;
+  /**
+   * Start times of the newest rotations with this trigger and actor that started at or after
+   * `since`, newest first, at most `limit` (for per-user quotas).
+   */
+  listRotationStartsBy(
+    actor: string,
+    trigger: RotationTrigger,
+    since: Date,
+    limit: number,
+  ): Promise<Date[]>;
   /** Unfinished rotations whose binding lease is free or expired: abandoned by their worker. */
   listAbandonedRotations(now: Date): Promise<RotationRecord[]>;
 

@@ -11,7 +11,7 @@ import { maxAgeMsOf, nextCheckAt } from './checkSchedule';
 import { resolveSecretReference } from '../secrets/arn';
 import { EngineDependencies } from './context';
 import { DeletionSummary, runDueDeletions } from './deletions';
-import { durationToMs } from './durations';
+import { durationToMs, formatMs } from './durations';
 import { OwnershipUnverifiedError, RotationInProgressError } from './failures';
 import { inspectCredential } from './inspection';
 import { assertProbeAllowed } from './probe';
@@ -292,11 +292,13 @@ export class RotationEngine {
 
   /**
    * Throws a readable error if the engine would refuse to rotate this binding: malformed,
-   * unknown provider, AWS account not allow-listed, probe URL not allowed, bad durations.
+   * unknown provider, AWS account not allow-listed, probe URL not allowed, bad durations or
+   * durations below the configured minimums.
    * Makes no network call (for validating catalog bindings as they are synced).
    */
   checkTarget(binding: CredentialBinding): void {
     this.#validate(binding);
+    this.#checkFloors(binding);
     this.#deps.providerFor(binding.provider);
     this.#deps.secrets.resolve(binding.secret);
     if (binding.probe) {
@@ -351,6 +353,16 @@ export class RotationEngine {
     limit = 20,
   ): Promise<RotationRecord[]> {
     return this.#store.listRotations(bindingId, limit);
+  }
+
+  /** Start times of a user's rotations with this trigger since `since`, newest first (quotas). */
+  async listRotationStartsBy(
+    actor: string,
+    trigger: RotationTrigger,
+    since: Date,
+    limit: number,
+  ): Promise<Date[]> {
+    return this.#store.listRotationStartsBy(actor, trigger, since, limit);
   }
 
   /** Waits for rotations started by this instance (for shutdown and tests). */
@@ -561,6 +573,31 @@ export class RotationEngine {
     }
     if (binding.maxAge !== undefined)
       durationToMs(binding.maxAge, `maxAge of ${binding.id}`);
+  }
+
+  /** A binding may not rotate more often, or drop old keys sooner, than the floors allow. */
+  #checkFloors(binding: CredentialBinding): void {
+    const { settings } = this.#deps;
+    const floors = [
+      ['maxAge', binding.maxAge, settings.minimumMaxAgeMs, 'minimumMaxAge'],
+      [
+        'gracePeriod',
+        binding.gracePeriod,
+        settings.minimumGracePeriodMs,
+        'minimumGracePeriod',
+      ],
+    ] as const;
+    for (const [field, value, minimumMs, key] of floors) {
+      if (value === undefined) continue;
+      const ms = durationToMs(value, `${field} of ${binding.id}`);
+      if (ms < minimumMs) {
+        throw new InputError(
+          `${field} ${formatMs(ms)} is below the minimum of ${formatMs(
+            minimumMs,
+          )} (apigeeCredentials.rotation.${key})`,
+        );
+      }
+    }
   }
 
   #runWorker(

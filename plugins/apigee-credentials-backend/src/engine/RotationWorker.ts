@@ -90,10 +90,22 @@ export class RotationWorker {
     return this.#ctx.leaseReleased;
   }
 
-  /** Runs to a terminal phase, or stops early when the lease is lost or rollback must wait. */
+  /**
+   * Runs to a terminal phase, or stops early when the lease is lost or rollback must wait.
+   * Waits first for one of the engine's worker slots, keeping the lease alive meanwhile.
+   */
   async run(): Promise<RotationRecord> {
-    const ctx = this.#ctx;
     this.#keeper.start();
+    try {
+      const slots = this.deps.workerSlots;
+      return await (slots ? slots(() => this.#drive()) : this.#drive());
+    } finally {
+      this.#keeper.stop();
+    }
+  }
+
+  async #drive(): Promise<RotationRecord> {
+    const ctx = this.#ctx;
     try {
       while (!TERMINAL_PHASES.has(ctx.rotation.phase)) {
         if (this.#keeper.lost) {
@@ -157,8 +169,6 @@ export class RotationWorker {
         );
       }
       throw error;
-    } finally {
-      this.#keeper.stop();
     }
   }
 

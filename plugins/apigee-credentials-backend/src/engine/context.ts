@@ -81,6 +81,11 @@ export interface EngineDependencies {
   retry: RetryRunner;
   hooks?: EngineHooks;
   emit(event: RotationEvent): void;
+  /**
+   * The engine-wide limit on rotations running at once (`settings.concurrency`), shared by
+   * scheduled, manual and resumed rotations; absent means unlimited.
+   */
+  workerSlots?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 /** The state the steps of one run of one rotation work with. */

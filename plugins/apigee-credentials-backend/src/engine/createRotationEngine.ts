@@ -10,6 +10,7 @@ import {
 } from '@backstage/integration-aws-node';
 import { KeyProvider } from '@keyrotation/backstage-plugin-apigee-credentials-node';
 import { Duration } from 'luxon';
+import pLimit from 'p-limit';
 import { DatabaseRotationStore } from '../database/DatabaseRotationStore';
 import { ProviderRegistry } from '../providers/ProviderRegistry';
 import { AwsSecretStore, SecretStore } from '../secrets/SecretStore';
@@ -124,6 +125,7 @@ export async function createEngineDependencies(
     clock,
     retry,
     hooks: options.hooks,
+    workerSlots: pLimit(settings.concurrency),
     emit: event => {
       try {
         options.onEvent?.(event);

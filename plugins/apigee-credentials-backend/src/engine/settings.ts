@@ -1,7 +1,9 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { Duration } from 'luxon';
+import { formatMs } from './durations';
 import { DEFAULT_KEY_LENGTH, DEFAULT_SECRET_LENGTH } from './keyGeneration';
+import { isNormalPath } from './probe';
 import { DEFAULT_RETRY_SETTINGS, RetrySettings } from './retry';
 
 /** Tunables of the rotation engine (config `apigeeCredentials.rotation`). */
@@ -10,6 +12,12 @@ export interface EngineSettings {
   gracePeriodMs: number;
   /** Age at which a scheduled run rotates a credential, unless the binding says otherwise. */
   maxAgeMs: number;
+  /**
+   * Shortest `maxAge` and `gracePeriod` a binding may set (annotations are written by anyone
+   * who can edit the catalog); a binding below them is refused as misconfigured.
+   */
+  minimumMaxAgeMs: number;
+  minimumGracePeriodMs: number;
   /** How long a worker's lease lasts without renewal; a dead worker's lease expires after it. */
   leaseDurationMs: number;
   /**
@@ -24,9 +32,10 @@ export interface EngineSettings {
   /** Per-request timeout of probe calls. */
   probeRequestTimeoutMs: number;
   /**
-   * URL prefixes a binding's probe may call: `rotation.allowedProbeUrlPrefixes` plus the base
-   * URLs of `apigeeCredentials.probeHosts`. A probe sends a freshly issued key, and bindings
-   * come from catalog annotations, so any other URL is refused (an empty list refuses all).
+   * URL prefixes a binding's probe may call: `rotation.allowedProbeUrlPrefixes` plus, for each
+   * of `apigeeCredentials.probeHosts`, its base URL joined with each of its `pathPrefixes`. A
+   * probe sends a freshly issued key, and bindings come from catalog annotations, so any
+   * other URL is refused (an empty list refuses all).
    */
   allowedProbeUrlPrefixes: string[];
   keyLength: number;
@@ -41,11 +50,18 @@ export interface EngineSettings {
   checkIntervalMs: number;
   /** Most bindings one scheduled pass looks at; the rest wait for the next pass. */
   checkBatchSize: number;
+  /**
+   * Rotations this engine runs at once, whatever started them (schedule, user, resume):
+   * `apigeeCredentials.concurrency`. Others wait their turn, holding their lease.
+   */
+  concurrency: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   gracePeriodMs: 24 * 3600_000,
   maxAgeMs: 90 * 24 * 3600_000,
+  minimumMaxAgeMs: 24 * 3600_000,
+  minimumGracePeriodMs: 3600_000,
   leaseDurationMs: 60_000,
   keyPropagationDelayMs: 180_000,
   testTimeoutMs: 210_000,
@@ -58,6 +74,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   deletionBatchSize: 50,
   checkIntervalMs: 3600_000,
   checkBatchSize: 1000,
+  concurrency: 4,
 };
 
 function readMs(
@@ -85,6 +102,54 @@ function readLength(
   return value;
 }
 
+/** A proxy host that binding annotations may name in `probe.host`. */
+export interface ProbeHostSettings {
+  name: string;
+  /** Base URL the annotation's `probe.path` is appended to. */
+  baseUrl: string;
+  /** Paths (in normal form) a probe may use on this host; none configured allows none. */
+  pathPrefixes: string[];
+}
+
+/**
+ * Reads `apigeeCredentials.probeHosts`. Throws a plain error at startup for a base URL that
+ * is not http(s) or a path prefix that is not a normal path.
+ */
+export function readProbeHosts(root: Config): ProbeHostSettings[] {
+  const hosts = root.getOptionalConfigArray('apigeeCredentials.probeHosts');
+  return (hosts ?? []).map((host, index) => {
+    const where = `apigeeCredentials.probeHosts[${index}]`;
+    const name = host.getString('name');
+    const baseUrl = host.getString('baseUrl');
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(baseUrl);
+    } catch {
+      parsed = undefined;
+    }
+    if (
+      !parsed ||
+      (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+      parsed.search ||
+      parsed.hash ||
+      parsed.username
+    ) {
+      throw new Error(
+        `${where}.baseUrl "${baseUrl}" must be an http(s) URL without query, fragment or user`,
+      );
+    }
+    const pathPrefixes = host.getOptionalStringArray('pathPrefixes') ?? [];
+    for (const prefix of pathPrefixes) {
+      if (!isNormalPath(prefix)) {
+        throw new Error(
+          `${where}.pathPrefixes: "${prefix}" must be a path starting with "/", without percent-encoding, ".", ".." or empty segments`,
+        );
+      }
+    }
+    return { name, baseUrl: baseUrl.replace(/\/+$/, ''), pathPrefixes };
+  });
+}
+
 /** Reads `apigeeCredentials.rotation`, with the defaults above. */
 export function readEngineSettings(root: Config): EngineSettings {
   const config = root.getOptionalConfig('apigeeCredentials.rotation');
@@ -93,6 +158,12 @@ export function readEngineSettings(root: Config): EngineSettings {
   const settings: EngineSettings = {
     gracePeriodMs: readMs(config, 'gracePeriod', d.gracePeriodMs),
     maxAgeMs: readMs(config, 'maxAge', d.maxAgeMs),
+    minimumMaxAgeMs: readMs(config, 'minimumMaxAge', d.minimumMaxAgeMs),
+    minimumGracePeriodMs: readMs(
+      config,
+      'minimumGracePeriod',
+      d.minimumGracePeriodMs,
+    ),
     leaseDurationMs: readMs(config, 'leaseDuration', d.leaseDurationMs),
     keyPropagationDelayMs: readMs(
       config,
@@ -106,13 +177,13 @@ export function readEngineSettings(root: Config): EngineSettings {
       'probeRequestTimeout',
       d.probeRequestTimeoutMs,
     ),
-    // Configured probe hosts are trusted gateways too.
+    // Configured probe hosts are trusted gateways too, below their path prefixes only.
     allowedProbeUrlPrefixes: [
       ...(config?.getOptionalStringArray('allowedProbeUrlPrefixes') ??
         d.allowedProbeUrlPrefixes),
-      ...(
-        root.getOptionalConfigArray('apigeeCredentials.probeHosts') ?? []
-      ).map(host => host.getString('baseUrl')),
+      ...readProbeHosts(root).flatMap(host =>
+        host.pathPrefixes.map(prefix => `${host.baseUrl}${prefix}`),
+      ),
     ],
     keyLength: readLength(config, 'keyLength', d.keyLength),
     secretLength: readLength(config, 'secretLength', d.secretLength),
@@ -135,7 +206,32 @@ export function readEngineSettings(root: Config): EngineSettings {
     checkBatchSize:
       root.getOptionalNumber('apigeeCredentials.checkBatchSize') ??
       d.checkBatchSize,
+    concurrency:
+      root.getOptionalNumber('apigeeCredentials.concurrency') ?? d.concurrency,
   };
+  if (!Number.isInteger(settings.concurrency) || settings.concurrency < 1) {
+    throw new Error(
+      `apigeeCredentials.concurrency must be a positive integer, got ${settings.concurrency}`,
+    );
+  }
+  for (const [key, value, floor] of [
+    ['maxAge', settings.maxAgeMs, 'minimumMaxAge'],
+    ['gracePeriod', settings.gracePeriodMs, 'minimumGracePeriod'],
+  ] as const) {
+    const minimum =
+      floor === 'minimumMaxAge'
+        ? settings.minimumMaxAgeMs
+        : settings.minimumGracePeriodMs;
+    if (value < minimum) {
+      throw new Error(
+        `apigeeCredentials.rotation.${key} (${formatMs(
+          value,
+        )}) is below apigeeCredentials.rotation.${floor} (${formatMs(
+          minimum,
+        )})`,
+      );
+    }
+  }
   if (settings.leaseDurationMs < 1000) {
     throw new InputError(
       'apigeeCredentials.rotation.leaseDuration must be at least 1 second',

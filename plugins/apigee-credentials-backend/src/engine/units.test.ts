@@ -181,6 +181,12 @@ describe('probe URL allow-list', () => {
     ['https://api.example.com/gateway/orders?x=1', true],
     ['https://api.example.com/gatewayx/orders', false],
     ['https://api.example.com/gateway/../admin', false],
+    ['https://api.example.com/gateway/%2e%2e/admin', false],
+    ['https://api.example.com/gateway/orders%2F..%2F..%2Fadmin', false],
+    ['https://api.example.com/gateway/./orders', false],
+    ['https://api.example.com/gateway//orders', false],
+    ['https://api.example.com/gateway\\..\\admin', false],
+    ['https://user@api.example.com/gateway/orders', false],
     ['https://api.example.com.evil.io/gateway/orders', false],
     ['http://api.example.com/gateway/orders', false],
     ['https://api.example.com/other', false],
@@ -194,31 +200,103 @@ describe('probe URL allow-list', () => {
     }
     expect(outcome).toBe(ok ? 'allowed' : 'NotAllowedError');
   });
-  it('trusts the configured probe hosts as well', () => {
+  it('trusts the configured probe hosts as well, below their path prefixes only', () => {
     const settings = readEngineSettings(
       new ConfigReader({
         apigeeCredentials: {
-          probeHosts: [{ name: 'gw', baseUrl: 'https://gw.example.com/apis' }],
+          probeHosts: [
+            {
+              name: 'gw',
+              baseUrl: 'https://gw.example.com/apis',
+              pathPrefixes: ['/orders', '/payments/'],
+            },
+            { name: 'closed', baseUrl: 'https://closed.example.com' },
+          ],
           rotation: { allowedProbeUrlPrefixes: ['https://other.example.com/'] },
         },
       }),
     );
     expect(settings.allowedProbeUrlPrefixes).toEqual([
       'https://other.example.com/',
-      'https://gw.example.com/apis',
+      'https://gw.example.com/apis/orders',
+      'https://gw.example.com/apis/payments/',
     ]);
+    const allowed = (url: string) => {
+      try {
+        assertProbeAllowed({ url }, settings.allowedProbeUrlPrefixes);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(allowed('https://gw.example.com/apis/orders')).toBe(true);
+    expect(allowed('https://gw.example.com/apis/orders/ping')).toBe(true);
+    expect(allowed('https://gw.example.com/apis/payments/ping')).toBe(true);
+    expect(allowed('https://gw.example.com/apis/orders-admin')).toBe(false);
+    expect(allowed('https://gw.example.com/apis/admin')).toBe(false);
+    expect(allowed('https://gw.example.com/apis/orders/../admin')).toBe(false);
+    expect(allowed('https://gw.example.com/apis-x')).toBe(false);
+    expect(allowed('https://closed.example.com/anything')).toBe(false);
+  });
+
+  it('refuses default durations below the floors at startup', () => {
     expect(() =>
-      assertProbeAllowed(
-        { url: 'https://gw.example.com/apis/orders' },
-        settings.allowedProbeUrlPrefixes,
+      readEngineSettings(
+        new ConfigReader({
+          apigeeCredentials: { rotation: { gracePeriod: { minutes: 10 } } },
+        }),
       ),
-    ).not.toThrow();
+    ).toThrow(
+      'apigeeCredentials.rotation.gracePeriod (10m) is below apigeeCredentials.rotation.minimumGracePeriod (1h)',
+    );
     expect(() =>
-      assertProbeAllowed(
-        { url: 'https://gw.example.com/apis-x' },
-        settings.allowedProbeUrlPrefixes,
+      readEngineSettings(
+        new ConfigReader({
+          apigeeCredentials: {
+            rotation: { maxAge: { hours: 1 }, minimumMaxAge: { days: 2 } },
+          },
+        }),
       ),
-    ).toThrow();
+    ).toThrow('minimumMaxAge (2d)');
+    const lowered = readEngineSettings(
+      new ConfigReader({
+        apigeeCredentials: {
+          rotation: {
+            gracePeriod: { minutes: 10 },
+            minimumGracePeriod: { minutes: 10 },
+          },
+        },
+      }),
+    );
+    expect(lowered.minimumGracePeriodMs).toBe(600_000);
+    expect(lowered.minimumMaxAgeMs).toBe(24 * 3600_000);
+  });
+
+  it('refuses bad path prefixes and base URLs at startup', () => {
+    for (const host of [
+      {
+        name: 'gw',
+        baseUrl: 'https://gw.example.com',
+        pathPrefixes: ['orders'],
+      },
+      {
+        name: 'gw',
+        baseUrl: 'https://gw.example.com',
+        pathPrefixes: ['/a/../b'],
+      },
+      {
+        name: 'gw',
+        baseUrl: 'https://gw.example.com',
+        pathPrefixes: ['/a%2Fb'],
+      },
+      { name: 'gw', baseUrl: 'ftp://gw.example.com', pathPrefixes: ['/a'] },
+    ]) {
+      expect(() =>
+        readEngineSettings(
+          new ConfigReader({ apigeeCredentials: { probeHosts: [host] } }),
+        ),
+      ).toThrow(/apigeeCredentials\.probeHosts\[0\]/);
+    }
   });
 
   it('allows nothing when no prefix is configured', () => {

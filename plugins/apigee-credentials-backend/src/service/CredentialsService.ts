@@ -17,8 +17,10 @@ import type { Request } from 'express';
 import { CatalogBindingStore } from './bindings/CatalogBindingStore';
 import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
-import { RotationCooldownError } from './errors';
+import { RotationCooldownError, RotationQuotaError } from './errors';
 import { StatusSettings, summarise } from './status';
+
+const HOUR_MS = 3600_000;
 
 /** Starts a manual rotation; resolves with its id once it is recorded. */
 export type StartRotation = (
@@ -43,6 +45,12 @@ export interface CredentialsServiceOptions extends CredentialsEngineActions {
   statusSettings: StatusSettings;
   /** Minimum time between two manual rotations of one binding. */
   manualCooldownMs: number;
+  /** Per-user limit of manual rotations in any hour, counted from the rotations table. */
+  manualRotationQuota?: {
+    perHour: number;
+    /** Start times of the user's newest manual rotations since `since`, newest first. */
+    startsBy(actor: string, since: Date, limit: number): Promise<Date[]>;
+  };
   now?: () => Date;
 }
 
@@ -58,6 +66,8 @@ export class CredentialsService {
   readonly #now: () => Date;
   /** When each binding was last checked on request, so repeated clicks do not hammer upstream. */
   readonly #lastCheckNow = new Map<string, number>();
+  /** One quota check and start at a time per user on this replica, so bursts cannot slip past. */
+  readonly #perActor = new Map<string, Promise<unknown>>();
 
   constructor(options: CredentialsServiceOptions) {
     this.#options = options;
@@ -252,15 +262,51 @@ export class CredentialsService {
           );
         }
       }
-      const started = await this.#options.startRotation(
-        bindingId,
-        credentials.principal.userEntityRef,
-      );
+      const actor = credentials.principal.userEntityRef;
+      const started = await this.#oneAtATime(actor, async () => {
+        await this.#checkQuota(actor);
+        return this.#options.startRotation(bindingId, actor);
+      });
       await auditorEvent.success({ meta: { rotationId: started.id } });
       return started;
     } catch (error) {
       await auditorEvent.fail({ error: error as Error });
       throw error;
+    }
+  }
+
+  /**
+   * Refuses a manual rotation when the user already started the hourly quota's worth in the
+   * last hour (any binding, any replica: the rotations table is the count).
+   */
+  async #checkQuota(actor: string): Promise<void> {
+    const quota = this.#options.manualRotationQuota;
+    if (!quota) return;
+    const now = this.#now().getTime();
+    const starts = await quota.startsBy(
+      actor,
+      new Date(now - HOUR_MS),
+      quota.perHour,
+    );
+    if (starts.length < quota.perHour) return;
+    // A slot frees up once the oldest of the last `perHour` starts is an hour old.
+    const oldest = starts[quota.perHour - 1].getTime();
+    const retryAfter = Math.max(1, Math.ceil((oldest + HOUR_MS - now) / 1000));
+    throw new RotationQuotaError(
+      `You started ${quota.perHour} manual rotations in the last hour, the most allowed (apigeeCredentials.quotas.manualRotationsPerUserPerHour); try again in ${retryAfter} s`,
+      retryAfter,
+    );
+  }
+
+  async #oneAtATime<T>(actor: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#perActor.get(actor) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.#perActor.set(actor, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#perActor.get(actor) === settled) this.#perActor.delete(actor);
     }
   }
 }

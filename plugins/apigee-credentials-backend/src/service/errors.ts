@@ -15,3 +15,13 @@ export class UnsupportedMediaTypeError extends CustomErrorBase {
   name = 'UnsupportedMediaTypeError' as const;
   readonly statusCode = 415;
 }
+
+/** A user started as many manual rotations as the hourly quota allows (HTTP 429). */
+export class RotationQuotaError extends CustomErrorBase {
+  name = 'RotationQuotaError' as const;
+  readonly statusCode = 429;
+
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}

@@ -24,7 +24,11 @@ import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
 import { CredentialsService } from './CredentialsService';
 import { ProvisioningService } from '../provisioning/ProvisioningService';
-import { RotationCooldownError, UnsupportedMediaTypeError } from './errors';
+import {
+  RotationCooldownError,
+  RotationQuotaError,
+  UnsupportedMediaTypeError,
+} from './errors';
 import { StatusSettings, summarise, toRotationSummary } from './status';
 
 export interface RouterOptions {
@@ -189,7 +193,10 @@ export async function createRouter(
         });
         res.status(202).json({ id });
       } catch (error) {
-        if (error instanceof RotationCooldownError) {
+        if (
+          error instanceof RotationCooldownError ||
+          error instanceof RotationQuotaError
+        ) {
           res.setHeader('Retry-After', String(error.retryAfterSeconds));
         }
         throw error;

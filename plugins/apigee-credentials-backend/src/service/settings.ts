@@ -1,14 +1,18 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { Duration } from 'luxon';
+import { ProbeHostSettings, readProbeHosts } from '../engine/settings';
 import { StatusSettings } from './status';
 
 /** Plugin-level settings (the engine reads its own from `apigeeCredentials.rotation`). */
 export interface PluginSettings {
   status: StatusSettings;
   manualCooldownMs: number;
+  /** Manual rotations one user may start per hour, across replicas. */
+  manualRotationsPerUserPerHour: number;
   notifyOnSuccess: boolean;
   concurrency: number;
-  probeHosts: ReadonlyMap<string, string>;
+  /** Probe hosts by name. */
+  probeHosts: ReadonlyMap<string, ProbeHostSettings>;
 }
 
 function durationMs(
@@ -24,13 +28,24 @@ function durationMs(
 
 const DAY = 24 * 3600 * 1000;
 
+function positiveInteger(
+  config: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = config?.getOptionalNumber(key) ?? fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `apigeeCredentials.${key} must be a positive integer, got ${value}`,
+    );
+  }
+  return value;
+}
+
 export function readPluginSettings(root: Config): PluginSettings {
   const config = root.getOptionalConfig('apigeeCredentials');
   const rotation = config?.getOptionalConfig('rotation');
-  const probeHosts = new Map<string, string>();
-  for (const host of config?.getOptionalConfigArray('probeHosts') ?? []) {
-    probeHosts.set(host.getString('name'), host.getString('baseUrl'));
-  }
+  const probeHosts = new Map(readProbeHosts(root).map(h => [h.name, h]));
   return {
     status: {
       maxAgeMs: durationMs(rotation, 'maxAge', 90 * DAY),
@@ -40,6 +55,11 @@ export function readPluginSettings(root: Config): PluginSettings {
       config,
       'manualRotationCooldown',
       5 * 60 * 1000,
+    ),
+    manualRotationsPerUserPerHour: positiveInteger(
+      config,
+      'quotas.manualRotationsPerUserPerHour',
+      20,
     ),
     notifyOnSuccess:
       config?.getOptionalBoolean('notifications.onSuccess') ?? false,

@@ -57,6 +57,13 @@ export async function testStep(ctx: StepContext): Promise<void> {
       const result = await (attempts === 1
         ? firstProbe!
         : probeKey(probe, pending, settings.probeRequestTimeoutMs));
+      if (result.redirected) {
+        // Not worth retrying, and the key must not follow it.
+        throw new RotationFailure(
+          'probe',
+          `The proxy answered the probe of the new key ${ctx.rotation.newKeyFingerprint} with a redirect (${result.detail}); the plugin never follows redirects with a key, so the probe path must be answered by the proxy itself`,
+        );
+      }
       if (result.accepted) {
         ctx.logger.info(
           `The proxy accepted the new key ${

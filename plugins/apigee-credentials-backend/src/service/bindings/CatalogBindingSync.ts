@@ -6,6 +6,7 @@ import {
 } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseCredentialBindings } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { ProbeHostSettings } from '../../engine/settings';
 import { CredentialBinding } from '../../engine/types';
 import {
   findTargetConflicts,
@@ -37,8 +38,8 @@ export interface CatalogBindingSyncOptions {
   validateTarget(binding: CredentialBinding): void;
   /** What the engine has stored about each binding, for the one-binding-per-target rule. */
   listClaims(): Promise<TargetClaim[]>;
-  /** Probe host names from config → base URLs. */
-  probeHosts: ReadonlyMap<string, string>;
+  /** Probe hosts from config, by name. */
+  probeHosts: ReadonlyMap<string, ProbeHostSettings>;
   pageSize?: number;
 }
 

@@ -2,6 +2,8 @@ import {
   CredentialBindingSpec,
   ProbeKeyPlacement,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { isNormalPath, isUnderPathPrefix } from '../../engine/probe';
+import { ProbeHostSettings } from '../../engine/settings';
 import { CredentialBinding, ProbeSpec } from '../../engine/types';
 
 /** Builds the id of a binding: the entity ref and the environment, lowercase. */
@@ -18,12 +20,13 @@ function probeKey(keyIn: ProbeKeyPlacement): ProbeSpec['key'] {
 /**
  * Turns a parsed annotation into the engine's binding. Probe hosts are names from config
  * (`apigeeCredentials.probeHosts`), so the catalog can never point the engine at an
- * arbitrary URL; an unknown host name throws.
+ * arbitrary URL; an unknown host name, or a probe path outside the host's `pathPrefixes`,
+ * throws.
  */
 export function toEngineBinding(
   entityRef: string,
   spec: CredentialBindingSpec,
-  probeHosts: ReadonlyMap<string, string>,
+  probeHosts: ReadonlyMap<string, ProbeHostSettings>,
   ownerRef?: string,
 ): CredentialBinding {
   const binding: CredentialBinding = {
@@ -48,14 +51,29 @@ export function toEngineBinding(
   if (spec.gracePeriodMs !== undefined)
     binding.gracePeriod = spec.gracePeriodMs;
   if (spec.probe) {
-    const baseUrl = probeHosts.get(spec.probe.host);
-    if (!baseUrl) {
+    const { host: name, path } = spec.probe;
+    const host = probeHosts.get(name);
+    if (!host) {
       throw new Error(
-        `probe.host "${spec.probe.host}" is not a configured probe host (apigeeCredentials.probeHosts)`,
+        `probe.host "${name}" is not a configured probe host (apigeeCredentials.probeHosts)`,
+      );
+    }
+    if (!isNormalPath(path)) {
+      throw new Error(
+        `probe.path "${path}" must be a plain path without ".", ".." or empty segments`,
+      );
+    }
+    if (!host.pathPrefixes.some(prefix => isUnderPathPrefix(path, prefix))) {
+      throw new Error(
+        host.pathPrefixes.length > 0
+          ? `probe.path "${path}" is not under a path prefix allowed on probe host ${name}: ${host.pathPrefixes.join(
+              ', ',
+            )} (apigeeCredentials.probeHosts[].pathPrefixes)`
+          : `probe host ${name} allows no probe path: it has no pathPrefixes (apigeeCredentials.probeHosts[].pathPrefixes)`,
       );
     }
     binding.probe = {
-      url: `${baseUrl.replace(/\/+$/, '')}${spec.probe.path}`,
+      url: `${host.baseUrl}${path}`,
       key: probeKey(spec.probe.keyIn),
     };
   }
