@@ -129,7 +129,11 @@ describe.each(databases.eachSupportedId())('trust on %s', databaseId => {
             },
           ],
           aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
-          rotation: { keyPropagationDelay: { seconds: 0 } },
+          rotation: {
+            keyPropagationDelay: { seconds: 0 },
+            // Low floors, so that only ownership stands between the attacker and a rotation.
+            minimumMaxAge: { seconds: 1 },
+          },
           manualRotationCooldown: { seconds: 0 },
         },
       },

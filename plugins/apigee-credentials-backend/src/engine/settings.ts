@@ -72,7 +72,8 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   secretLength: DEFAULT_SECRET_LENGTH,
   retry: DEFAULT_RETRY_SETTINGS,
   deletionBatchSize: 50,
-  checkIntervalMs: 3600_000,
+  // Three calls per check: 24 a day per binding.
+  checkIntervalMs: 3 * 3600_000,
   checkBatchSize: 1000,
   concurrency: 4,
 };
