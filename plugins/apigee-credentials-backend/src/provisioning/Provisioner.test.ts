@@ -188,10 +188,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
 
   it('creates the app, a verified key and the secret, and binds them', async () => {
     const request = newConsumer(edge);
-    const { result, repeated } = await provisioner.provision(
-      request,
-      ADA,
-    );
+    const { result, repeated } = await provisioner.provision(request, ADA);
     expect(repeated).toBe(false);
 
     const secret = findSecret(`provisioned/${request.app}`)!;
@@ -263,7 +260,13 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
 
   it('approves manual-approval products on Apigee X for an admin, in an existing app of the team', async () => {
     const scenario = world.scenario(x);
-    markApp(world.sandbox, scenario.org, scenario.developer, scenario.app, TEAM);
+    markApp(
+      world.sandbox,
+      scenario.org,
+      scenario.developer,
+      scenario.app,
+      TEAM,
+    );
     const request = newConsumer(x, {
       app: scenario.app,
       apiProducts: ['orders-api', 'admin-api'],
@@ -308,7 +311,13 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
 
   it('refuses an existing app that is not bound to a component of the team, even when marked', async () => {
     const scenario = world.scenario(edge);
-    markApp(world.sandbox, scenario.org, scenario.developer, scenario.app, TEAM);
+    markApp(
+      world.sandbox,
+      scenario.org,
+      scenario.developer,
+      scenario.app,
+      TEAM,
+    );
     const keysBefore = developerKeyCount(edge);
     const request = newConsumer(edge, { app: scenario.app });
     await expect(provisioner.provision(request, ADA)).rejects.toMatchObject({
@@ -477,9 +486,9 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
       'an unknown provider': { provider: 'nope' },
     };
     const request = newConsumer(edge, overrides[what]);
-    await expect(
-      provisioner.provision(request, ADA),
-    ).rejects.toMatchObject({ name: errorName });
+    await expect(provisioner.provision(request, ADA)).rejects.toMatchObject({
+      name: errorName,
+    });
     expect(findApp(edge, request.app)).toBeUndefined();
     expect(developerKeyCount(edge)).toBe(keysBefore);
   });
@@ -493,9 +502,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
       secret: request.secret,
       apiProducts: ['reports-api'],
     });
-    await expect(
-      provisioner.provision(changed, ADA),
-    ).rejects.toMatchObject({
+    await expect(provisioner.provision(changed, ADA)).rejects.toMatchObject({
       name: 'ConflictError',
       message: expect.stringContaining('with other input'),
     });
@@ -550,10 +557,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
       await expectNothingLeftBehind(edge, request, keysBefore);
       expect((await store.get(request.requestId))?.state).toBe('failed');
 
-      const { result } = await provisioner.provision(
-        request,
-        ADA,
-      );
+      const { result } = await provisioner.provision(request, ADA);
       expect(result.keyFingerprint).toMatch(/^sha256:/);
       expect(
         await gatewayAccepts(
@@ -567,9 +571,9 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
   it('refuses a key Apigee will not make usable, and undoes it', async () => {
     const request = newConsumer(edge, { apiProducts: ['no-such-product'] });
     const keysBefore = developerKeyCount(edge);
-    await expect(
-      provisioner.provision(request, ADA),
-    ).rejects.toMatchObject({ name: 'InputError' });
+    await expect(provisioner.provision(request, ADA)).rejects.toMatchObject({
+      name: 'InputError',
+    });
     await expectNothingLeftBehind(edge, request, keysBefore);
   });
 
@@ -675,10 +679,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     const request = newConsumer(edge);
     await crash(request, { beforeRecording: 'promoted' });
     // The retried request (same id) settles it and answers with its result.
-    const { result, repeated } = await provisioner.provision(
-      request,
-      ADA,
-    );
+    const { result, repeated } = await provisioner.provision(request, ADA);
     expect(repeated).toBe(true);
     const value = currentValue(`provisioned/${request.app}`);
     expect(result.keyFingerprint).toBe(fingerprint(value.consumerKey));
@@ -701,10 +702,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     await crash(request, {
       fault: { service: 'apigee', operation: 'keys.update' },
     });
-    const { result, repeated } = await provisioner.provision(
-      request,
-      ADA,
-    );
+    const { result, repeated } = await provisioner.provision(request, ADA);
     expect(repeated).toBe(false);
     const keys = findApp(edge, request.app)!.credentials;
     expect(keys).toHaveLength(1);

@@ -135,7 +135,10 @@ describe.each(databases.eachSupportedId())(
               type: 'x',
               organization: 'acme-x',
               baseUrl: sandbox.url,
-              auth: { type: 'accessToken', token: 'sandbox-acme-x-token' } as any,
+              auth: {
+                type: 'accessToken',
+                token: 'sandbox-acme-x-token',
+              } as any,
             },
           ]),
         aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
@@ -200,7 +203,11 @@ describe.each(databases.eachSupportedId())(
         app,
         apiProducts: ['orders-api'],
         environment: 'prod',
-        secret: { name: `${app}/apigee-prod`, accountId: ACCOUNT, region: REGION },
+        secret: {
+          name: `${app}/apigee-prod`,
+          accountId: ACCOUNT,
+          region: REGION,
+        },
         owner: ORDERS,
         ...overrides,
       };
@@ -229,7 +236,9 @@ describe.each(databases.eachSupportedId())(
     async function lastAuditFailure(on = plugin): Promise<Error> {
       const calls = on.auditor.createEvent.mock.calls;
       const index = calls.length - 1;
-      expect(calls[index][0]).toMatchObject({ eventId: 'credential-provision' });
+      expect(calls[index][0]).toMatchObject({
+        eventId: 'credential-provision',
+      });
       const event = await on.auditor.createEvent.mock.results[index].value;
       expect(event.success).not.toHaveBeenCalled();
       expect(event.fail).toHaveBeenCalledTimes(1);
@@ -348,12 +357,17 @@ describe.each(databases.eachSupportedId())(
 
       const stolen = await post(OLIVIA, data);
       expect(stolen.status).toBe(409);
-      expect(stolen.body.error.message).toMatch(/is taken; use a new request id/);
+      expect(stolen.body.error.message).toMatch(
+        /is taken; use a new request id/,
+      );
       expect(stolen.text).not.toContain(first.body.secretArn);
       expect(stolen.text).not.toContain(first.body.keyFingerprint);
       await lastAuditFailure();
       // Other input under the same id tells nothing either.
-      const probed = await post(OLIVIA, { ...data, apiProducts: ['payments-api'] });
+      const probed = await post(OLIVIA, {
+        ...data,
+        apiProducts: ['payments-api'],
+      });
       expect(probed.status).toBe(409);
       expect(probed.body.error.message).not.toMatch(/other input/);
 
@@ -385,7 +399,9 @@ describe.each(databases.eachSupportedId())(
           `does not carry the tag apigee-credentials:owner naming ${ORDERS}`,
         );
         await lastAuditFailure();
-        const value = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
+        const value = await sm.send(
+          new GetSecretValueCommand({ SecretId: arn }),
+        );
         expect(JSON.parse(value.SecretString!)).toEqual({
           endpoint: 'https://example.com',
         });

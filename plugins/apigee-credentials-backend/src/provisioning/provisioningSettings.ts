@@ -20,8 +20,9 @@ export function readProvisioningSettings(root: Config): ProvisioningSettings {
     allowed.set(provider, new Set(products!.getStringArray(provider)));
   }
   const perHour =
-    root.getOptionalNumber('apigeeCredentials.quotas.provisionsPerUserPerHour') ??
-    DEFAULT_PROVISIONS_PER_USER_PER_HOUR;
+    root.getOptionalNumber(
+      'apigeeCredentials.quotas.provisionsPerUserPerHour',
+    ) ?? DEFAULT_PROVISIONS_PER_USER_PER_HOUR;
   if (!Number.isInteger(perHour) || perHour < 0) {
     throw new InputError(
       `apigeeCredentials.quotas.provisionsPerUserPerHour must be a whole number of 0 or more, got ${perHour}`,
