@@ -444,6 +444,31 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     });
   });
 
+  it('refuses a new app through a provider that cannot read developers', async () => {
+    const real = deps.providerFor('edge');
+    const withoutDevelopers = {
+      name: real.name,
+      getApp: real.getApp.bind(real),
+      importKey: real.importKey.bind(real),
+      addApiProducts: real.addApiProducts.bind(real),
+      approveKey: real.approveKey.bind(real),
+      approveApiProduct: real.approveApiProduct.bind(real),
+      deleteKey: real.deleteKey.bind(real),
+      createApp: real.createApp!.bind(real),
+    };
+    const bare = new Provisioner({
+      engine: { ...deps, providerFor: () => withoutDevelopers },
+      secrets: deps.secrets as any,
+      store,
+    });
+    const request = newConsumer(edge);
+    await expect(bare.provision(request, ADA)).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('cannot read Apigee developers'),
+    });
+    expect(findApp(edge, request.app)).toBeUndefined();
+  });
+
   it('plans a dry run without changing anything or recording it', async () => {
     const request = newConsumer(edge, { dryRun: true });
     const before = JSON.stringify(world.sandbox.apigee.toJSON());
