@@ -181,6 +181,25 @@ export interface Config {
       developerAttribute?: string;
     };
 
+    /** Self-service provisioning (`POST /v1/provisions` and the scaffolder action). */
+    provisioning?: {
+      /**
+       * API products users may provision keys for, per provider name, e.g.
+       * `{ acme-edge: [orders-api] }`. A provider without an entry allows none. Holders of
+       * `apigee-credentials.admin` may use any product.
+       */
+      allowedApiProducts?: { [provider: string]: string[] };
+    };
+
+    /** Per-user limits. */
+    quotas?: {
+      /**
+       * Provision attempts one user may start per hour, across replicas (counted in the
+       * database); more are answered `429` with `Retry-After`. Default 10.
+       */
+      provisionsPerUserPerHour?: number;
+    };
+
     /**
      * Proxy hosts that binding annotations may name in `probe.host`. The catalog names a host,
      * never a URL, so a new key is only ever sent to these gateways.

@@ -176,6 +176,15 @@ describe.each(databases.eachSupportedId())(
 
     beforeAll(async () => {
       sandbox = await startSandbox({ port: 0, propagationDelayMs: 0 });
+      // The demo's developers carry their team, as the default seed marks them.
+      for (const [developer, team] of [
+        ['orders-team@example.com', TEAM],
+        ['payments-team@example.com', 'group:default/team-payments'],
+      ]) {
+        sandbox.apigee.getDeveloper('acme-edge', developer).attributes = [
+          { name: 'apigee-credentials-owner', value: team },
+        ];
+      }
       generated = await fs.mkdtemp(path.join(os.tmpdir(), 'kr-e2e-generated-'));
       workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kr-e2e-scaffolder-'));
 
@@ -276,6 +285,9 @@ describe.each(databases.eachSupportedId())(
                   },
                 ],
                 aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
+                provisioning: {
+                  allowedApiProducts: { 'acme-edge': ['orders-api'] },
+                },
                 probeHosts: [
                   {
                     name: 'sandbox-gateway',
@@ -333,12 +345,12 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
-    async function runTask(name: string) {
+    async function runTask(name: string, overrides: object = {}) {
       const created = await api('/api/scaffolder/v2/tasks', {
         method: 'POST',
         json: {
           templateRef: 'template:default/apigee-consumer',
-          values: values(name),
+          values: { ...values(name), ...overrides },
         },
       });
       expect(created.status).toBe(201);
@@ -442,6 +454,36 @@ describe.each(databases.eachSupportedId())(
       expect(credentials.text).not.toContain(consumerKey);
       expect(credentials.text).not.toContain(consumerSecret);
     });
+
+    it.each([
+      [
+        'for another team',
+        { owner: 'group:default/team-payments' },
+        /team-payments is not one of yours/,
+      ],
+      [
+        "under another team's developer",
+        { developer: 'payments-team@example.com' },
+        /payments-team@example\.com does not belong to group:default\/team-orders/,
+      ],
+    ])(
+      'refuses, as the guest, to provision %s, and publishes nothing',
+      async (what, overrides, reason) => {
+        const name = `refused-${what.replace(/\W+/g, '-')}`.slice(0, 40);
+        const before = mutationCount();
+        const { task, events } = await runTask(name, overrides);
+        const log = (events.body as { type: string; body: any }[])
+          .filter(e => e.type === 'log')
+          .map(e => e.body.message)
+          .join('\n');
+        expect(task.body.status).toBe('failed');
+        expect(log).toMatch(reason);
+        expect(mutationCount()).toBe(before);
+        await expect(
+          fs.stat(path.join(generated, `default/${name}`)),
+        ).rejects.toThrow();
+      },
+    );
 
     it('changes nothing in a dry run', async () => {
       const template = (

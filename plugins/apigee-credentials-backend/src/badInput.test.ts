@@ -212,6 +212,20 @@ function provisionCases(): Array<{
       message: /No key provider named nope/,
     },
     {
+      case: 'provision for a group the user is not in',
+      body: { ...valid, owner: 'group:default/team-b' },
+      status: 403,
+      message: /team-b is not one of yours/,
+      authorization: mockCredentials.user.header('user:default/mallory'),
+    },
+    {
+      case: 'provision with no product allow-listed for the provider',
+      body: valid,
+      status: 403,
+      message: /allowedApiProducts\.edge is not configured/,
+      authorization: mockCredentials.user.header('user:default/mallory'),
+    },
+    {
       case: 'provision with a service token',
       body: valid,
       status: 403,
@@ -259,13 +273,17 @@ async function start(catalog: Entity[]) {
     knex: await databases.init('SQLITE_3'),
     entities: catalog,
     config,
-    // Mallory may read but not rotate.
+    // Mallory, of team-a, may read but not rotate, and is no admin.
     allow: (permission, credentials) =>
       !(
-        permission.name.endsWith('.rotate') &&
+        (permission.name.endsWith('.rotate') ||
+          permission.name === 'apigee-credentials.admin') &&
         (credentials?.principal as any)?.userEntityRef ===
           'user:default/mallory'
       ),
+    memberships: {
+      'user:default/mallory': ['user:default/mallory', 'group:default/team-a'],
+    },
   });
 }
 

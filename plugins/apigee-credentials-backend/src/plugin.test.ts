@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createTestDatabases } from './__testUtils__/databases';
+import { markDeveloper } from './__testUtils__/ownershipFixtures';
 import { startPluginBackend } from './__testUtils__/pluginBackend';
 
 jest.setTimeout(120_000);
@@ -127,6 +128,12 @@ describe.each(databases.eachSupportedId())(
 
     beforeAll(async () => {
       sandbox = await startSandbox({ port: 0 });
+      markDeveloper(
+        sandbox,
+        'acme-edge',
+        'orders-team@example.com',
+        'group:default/team-orders',
+      );
     });
     afterAll(async () => {
       await sandbox.stop();
@@ -139,7 +146,19 @@ describe.each(databases.eachSupportedId())(
       const started = await startPluginBackend({
         knex: await databases.init(databaseId),
         entities,
+        // Olivia is in team-orders, and nobody is an apigee-credentials admin.
+        memberships: {
+          'user:default/olivia': [
+            'user:default/olivia',
+            'group:default/team-orders',
+          ],
+          'user:default/oscar': [
+            'user:default/oscar',
+            'group:default/team-orders',
+          ],
+        },
         allow: permission =>
+          permission.name !== 'apigee-credentials.admin' &&
           !(options?.denyRotate && permission.name.endsWith('.rotate')) &&
           !(options?.denyProvision && permission.name.endsWith('.provision')),
         config: {
@@ -182,6 +201,9 @@ describe.each(databases.eachSupportedId())(
               minimumGracePeriod: { minutes: 10 },
             },
             manualRotationCooldown: { minutes: 5 },
+            provisioning: {
+              allowedApiProducts: { 'acme-edge': ['orders-api'] },
+            },
             notifications: { onSuccess: true },
           },
         },
@@ -499,10 +521,20 @@ describe.each(databases.eachSupportedId())(
 
       const repeated = await request(server)
         .post(`${API}/provisions`)
-        .set('Authorization', mockCredentials.user.header())
+        .set(
+          'Authorization',
+          mockCredentials.user.header(user.principal.userEntityRef),
+        )
         .send(body);
       expect(repeated.status).toBe(200);
       expect(repeated.body).toEqual(created.body);
+      // The request id is Olivia's: another user, of her team too, learns nothing from it.
+      const other = await request(server)
+        .post(`${API}/provisions`)
+        .set('Authorization', mockCredentials.user.header('user:default/oscar'))
+        .send(body);
+      expect(other.status).toBe(409);
+      expect(other.text).not.toContain(created.body.secretArn);
     });
 
     it('refuses provisioning without the permission, for services, and for bad input', async () => {

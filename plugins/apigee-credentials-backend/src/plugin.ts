@@ -16,6 +16,9 @@ import { RotationEngine } from './engine/RotationEngine';
 import { Provisioner } from './provisioning/Provisioner';
 import { ProvisioningService } from './provisioning/ProvisioningService';
 import { ProvisionStore } from './provisioning/ProvisionStore';
+import { DatabaseAppOwnerRecords } from './provisioning/appOwnership';
+import { readProvisioningSettings } from './provisioning/provisioningSettings';
+import { readOwnershipSettings } from './ownership/ownershipSettings';
 import { canProvisionSecrets } from './secrets/SecretStore';
 import { CatalogBindingStore } from './service/bindings/CatalogBindingStore';
 import { CatalogBindingSync } from './service/bindings/CatalogBindingSync';
@@ -55,6 +58,7 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
         notifications: notificationService,
         actionsRegistry: actionsRegistryServiceRef,
@@ -90,10 +94,17 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           throw new Error('The Secrets Manager store cannot create secrets');
         }
         // Shares the engine's providers and Secrets Manager clients, so rate limits hold.
+        const provisioningSettings = readProvisioningSettings(config);
         const provisioner = new Provisioner({
           engine: engineDeps,
           secrets: engineDeps.secrets,
           store: new ProvisionStore(await deps.database.getClient()),
+          ownership: readOwnershipSettings(config),
+          appOwners: new DatabaseAppOwnerRecords(
+            await deps.database.getClient(),
+          ),
+          provisionsPerUserPerHour:
+            provisioningSettings.provisionsPerUserPerHour,
         });
         const sync = new CatalogBindingSync({
           catalog: deps.catalog,
@@ -180,6 +191,8 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
               provisioner,
               permissions: deps.permissions,
               auditor: deps.auditor,
+              userInfo: deps.userInfo,
+              settings: provisioningSettings,
             }),
             statusSettings: settings.status,
           }),

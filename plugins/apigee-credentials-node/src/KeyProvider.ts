@@ -57,6 +57,20 @@ export interface DeveloperAppDetails {
   keys: ApiKeyDetails[];
 }
 
+/** What a provider reports about a developer. @public */
+export interface DeveloperDetails {
+  /** Developer status (`active` or `inactive`), when reported. */
+  status?: string;
+  /** Custom attributes (name → value); the plugin reads the developer's team here. */
+  attributes: Record<string, string>;
+}
+
+/** Options for {@link KeyProvider.createApp}. @public */
+export interface CreateAppOptions {
+  /** Custom attributes to give the new app (name → value), e.g. its ownership mark. */
+  attributes?: Record<string, string>;
+}
+
 /** A key pair to import. @public */
 export interface NewApiKey {
   consumerKey: string;
@@ -136,9 +150,20 @@ export interface KeyProvider {
    * Optional: creates a developer app without API products, for provisioning a new consumer.
    * Apigee generates a key for every new app; the caller deletes the keys it does not use.
    * Throws a `conflict` error when the app exists and a `not-found` error when the developer
-   * does not. Providers without it can only provision into existing apps.
+   * does not. Providers without it can only provision into existing apps. `attributes` are
+   * set on the new app (the plugin stamps its ownership mark this way).
    */
-  createApp?(ref: DeveloperAppRef): Promise<DeveloperAppDetails>;
+  createApp?(
+    ref: DeveloperAppRef,
+    options?: CreateAppOptions,
+  ): Promise<DeveloperAppDetails>;
+  /**
+   * Optional: reads a developer, for provisioning an app that does not exist yet: the
+   * plugin checks the developer's team attribute before creating an app under it. Throws a
+   * `not-found` error for an unknown developer. Without it, provisioning refuses new apps
+   * (the developer's team cannot be known).
+   */
+  getDeveloper?(developer: string): Promise<DeveloperDetails>;
   /**
    * Optional: deletes a developer app and its keys; used only to undo a provisioning that
    * created the app. Succeeds when the app is already gone.

@@ -1,6 +1,7 @@
 import {
   AuditorService,
   BackstageCredentials,
+  coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
@@ -32,6 +33,8 @@ export interface PluginBackendOptions {
     permission: Permission,
     credentials?: BackstageCredentials,
   ) => boolean;
+  /** Each user's ownership refs (groups included); the user's own ref alone when omitted. */
+  memberships?: Record<string, string[]>;
 }
 
 /** A started test backend with the plugin, and what the mocks recorded. */
@@ -95,6 +98,20 @@ export async function startPluginBackend(
         factory: () => actionsRegistry,
       }),
       mockServices.rootConfig.factory({ data: options.config }),
+      createServiceFactory({
+        service: coreServices.userInfo,
+        deps: {},
+        factory: () => ({
+          getUserInfo: async (credentials: BackstageCredentials) => {
+            const ref = (credentials.principal as { userEntityRef: string })
+              .userEntityRef;
+            return {
+              userEntityRef: ref,
+              ownershipEntityRefs: options.memberships?.[ref] ?? [ref],
+            };
+          },
+        }),
+      }),
     ],
   });
   const [task] = scheduler.scheduleTask.mock.calls.map(c => c[0]);

@@ -12,6 +12,7 @@ import {
   DEFAULT_CREDENTIAL_FIELDS,
   writeSecretCredential,
 } from '../secrets/secretValue';
+import { DEFAULT_OWNERSHIP_SETTINGS } from '../ownership/ownershipSettings';
 import { ProvisionFailure } from './provisionErrors';
 import { ProvisionDependencies, ProvisionPlan } from './provisionPlan';
 import { ValidProvisionRequest } from './provisionRequest';
@@ -45,6 +46,8 @@ export class ProvisionAttempt {
     readonly id: string,
     readonly progress: ProvisionProgress,
     private readonly record: (progress: ProvisionProgress) => Promise<void>,
+    /** Admins may have manual-approval products approved; others may not. */
+    private readonly options: { admin?: boolean } = {},
   ) {}
 
   async run(plan: ProvisionPlan): Promise<void> {
@@ -52,11 +55,16 @@ export class ProvisionAttempt {
     const { provider, appRef, secretRef } = plan;
     const retry = <T>(operation: string, fn: () => Promise<T>) =>
       engine.retry.run(operation, fn, e => this.scrubber.describe(e));
+    const ownership = this.deps.ownership ?? DEFAULT_OWNERSHIP_SETTINGS;
+    // Both new targets carry the owner group, which later proves whose they are.
+    const owner = this.request.owner;
 
     if (!plan.app) {
       await this.#mark({ appWasMissing: true, appCreateStarted: true });
       const created = await retry('create the app', () =>
-        provider.createApp!(appRef),
+        provider.createApp!(appRef, {
+          attributes: { [ownership.appAttribute]: owner },
+        }),
       );
       // Apigee issues a key with every new app; this credential uses its own key instead.
       for (const key of created.keys) {
@@ -82,7 +90,11 @@ export class ProvisionAttempt {
               ...secretRef,
               description,
               kmsKeyId,
-              tags: { ...tags, [PROVISION_TAG]: this.id },
+              tags: {
+                ...tags,
+                [ownership.secretTag]: owner,
+                [PROVISION_TAG]: this.id,
+              },
             },
             {
               token: firstVersionToken(this.id),
@@ -152,7 +164,10 @@ export class ProvisionAttempt {
     );
   }
 
-  /** Approves the key and its manual-approval product associations (ref D). */
+  /**
+   * Approves the key and, for an admin, its manual-approval product associations (ref D);
+   * a pending association for anyone else fails the attempt, which is then undone.
+   */
   async #approve(
     provider: KeyProvider,
     appRef: DeveloperAppRef,
@@ -162,18 +177,27 @@ export class ProvisionAttempt {
       provider.getApp(appRef),
     );
     const key = app.keys.find(k => k.consumerKey === consumerKey);
-    for (const association of key?.apiProducts ?? []) {
-      if (association.status === 'pending') {
-        await this.deps.engine.retry.run(
-          `approve API product ${association.apiProduct}`,
-          () =>
-            provider.approveApiProduct(
-              appRef,
-              consumerKey,
-              association.apiProduct,
-            ),
-        );
-      }
+    const pending = (key?.apiProducts ?? []).filter(
+      a => a.status === 'pending',
+    );
+    if (pending.length > 0 && !this.options.admin) {
+      // Approving is the API owner's decision; the caller's attempt is undone.
+      const names = pending.map(a => a.apiProduct).join(', ');
+      throw new ProvisionFailure(
+        'forbidden',
+        `API product ${names} needs manual approval, which the plugin gives only to apigee-credentials admins; nothing this request made was kept. Ask an admin to provision this credential`,
+      );
+    }
+    for (const association of pending) {
+      await this.deps.engine.retry.run(
+        `approve API product ${association.apiProduct}`,
+        () =>
+          provider.approveApiProduct(
+            appRef,
+            consumerKey,
+            association.apiProduct,
+          ),
+      );
     }
     if (key && key.status !== 'approved') {
       await this.deps.engine.retry.run('approve the key', () =>

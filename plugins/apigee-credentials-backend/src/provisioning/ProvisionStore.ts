@@ -53,6 +53,7 @@ interface Row {
   result: string | null;
   error: string | null;
   lease_until: unknown;
+  attempt_started_at?: unknown;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -114,6 +115,7 @@ export class ProvisionStore {
         state: 'running',
         progress: JSON.stringify(row.progress),
         lease_until: row.leaseUntil as any,
+        attempt_started_at: row.now as any,
         created_at: row.now as any,
         updated_at: row.now as any,
       });
@@ -152,9 +154,29 @@ export class ProvisionStore {
         result: null,
         error: null,
         lease_until: next.leaseUntil as any,
+        attempt_started_at: next.now as any,
         updated_at: next.now as any,
       });
     return updated === 1;
+  }
+
+  /**
+   * Attempts `actor` started since `since` (new requests and restarts), and when the oldest
+   * of them started: the per-user quota's count, shared by every replica.
+   */
+  async attemptsSince(
+    actor: string,
+    since: Date,
+  ): Promise<{ count: number; oldest?: Date }> {
+    const [row] = await this.db('provisions')
+      .where({ actor })
+      .where('attempt_started_at', '>=', since as any)
+      .count({ count: '*' })
+      .min({ oldest: 'attempt_started_at' });
+    return {
+      count: Number(row?.count ?? 0),
+      oldest: toDate(row?.oldest),
+    };
   }
 
   /** Takes over an abandoned attempt (to undo it); false when its lease is alive or it ended. */

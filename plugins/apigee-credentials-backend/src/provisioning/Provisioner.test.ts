@@ -23,6 +23,17 @@ import {
   validateProvisionRequest,
 } from './provisionRequest';
 import { ProvisionProgress, ProvisionStore } from './ProvisionStore';
+import { DatabaseAppOwnerRecords } from './appOwnership';
+import { ProvisionCaller } from './provisionPlan';
+import {
+  appAttribute,
+  markApp,
+  markDeveloper,
+} from '../__testUtils__/ownershipFixtures';
+
+const TEAM = 'group:default/team-orders';
+const ADA: ProvisionCaller = { actor: 'user:default/ada', admin: false };
+const ADMIN: ProvisionCaller = { actor: 'user:default/root', admin: true };
 
 jest.setTimeout(60_000);
 
@@ -44,6 +55,13 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   await world.start();
+  // Every scenario developer is team-orders', as an Apigee admin would mark it.
+  for (const { tag } of dbs) {
+    for (const name of [`edge-${tag}`, `x-${tag}`]) {
+      const scenario = world.scenario(name);
+      markDeveloper(world.sandbox, scenario.org, scenario.developer, TEAM);
+    }
+  }
 });
 afterAll(async () => {
   await world.stop();
@@ -162,21 +180,34 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
       secrets: deps.secrets,
       store,
       leaseDurationMs: 100,
+      appOwners: new DatabaseAppOwnerRecords(knex),
+      // This suite provisions often as one user; the quota has tests of its own.
+      provisionsPerUserPerHour: 1000,
     });
   });
 
   it('creates the app, a verified key and the secret, and binds them', async () => {
     const request = newConsumer(edge);
-    const { result, repeated } = await provisioner.provision(
-      request,
-      'user:default/ada',
-    );
+    const { result, repeated } = await provisioner.provision(request, ADA);
     expect(repeated).toBe(false);
 
     const secret = findSecret(`provisioned/${request.app}`)!;
+    // Both new targets carry the owner group.
     expect(secret.tags).toEqual(
-      expect.arrayContaining([{ Key: 'team', Value: 'orders' }]),
+      expect.arrayContaining([
+        { Key: 'team', Value: 'orders' },
+        { Key: 'apigee-credentials:owner', Value: TEAM },
+      ]),
     );
+    const scenarioEdge = world.scenario(edge);
+    expect(
+      appAttribute(
+        world.sandbox,
+        scenarioEdge.org,
+        scenarioEdge.developer,
+        request.app,
+      ),
+    ).toBe(TEAM);
     // The secret starts with an empty first version; the verified key then replaces it.
     expect(secret.versions.map(v => v.stages)).toEqual([
       ['AWSPREVIOUS'],
@@ -222,18 +253,25 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     errors.push(JSON.stringify(result));
 
     // The same request again: the first answer, nothing new.
-    const again = await provisioner.provision(request, 'user:default/ada');
+    const again = await provisioner.provision(request, ADA);
     expect(again).toEqual({ result, repeated: true });
     expect(findApp(edge, request.app)!.credentials).toHaveLength(1);
   });
 
-  it('approves manual-approval products on Apigee X, in an existing app', async () => {
+  it('approves manual-approval products on Apigee X for an admin, in an existing app of the team', async () => {
     const scenario = world.scenario(x);
+    markApp(
+      world.sandbox,
+      scenario.org,
+      scenario.developer,
+      scenario.app,
+      TEAM,
+    );
     const request = newConsumer(x, {
       app: scenario.app,
       apiProducts: ['orders-api', 'admin-api'],
     });
-    const { result } = await provisioner.provision(request, 'user:default/ada');
+    const { result } = await provisioner.provision(request, ADMIN);
     expect(result.created).toEqual({ app: false, key: true, secret: true });
     const value = currentValue((request.secret as { name: string }).name);
     const key = findApp(x, scenario.app)!.credentials.find(
@@ -249,9 +287,91 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     ).toContain(scenario.initialKey);
   });
 
+  it.each([edge, x])(
+    'refuses a manual-approval product for a non-admin on %s, and undoes everything',
+    async name => {
+      const request = newConsumer(name, {
+        apiProducts: ['orders-api', 'admin-api'],
+      });
+      const keysBefore = developerKeyCount(name);
+      const failure = await provisioner
+        .provision(request, ADA)
+        .catch(error => error);
+      expect(failure).toMatchObject({
+        name: 'NotAllowedError',
+        message: expect.stringMatching(
+          /API product admin-api needs manual approval.*Ask an admin/,
+        ),
+      });
+      errors.push(String(failure));
+      await expectNothingLeftBehind(name, request, keysBefore);
+      expect((await store.get(request.requestId))?.state).toBe('failed');
+    },
+  );
+
+  it('refuses an existing app that is not bound to a component of the team, even when marked', async () => {
+    const scenario = world.scenario(edge);
+    markApp(
+      world.sandbox,
+      scenario.org,
+      scenario.developer,
+      scenario.app,
+      TEAM,
+    );
+    const keysBefore = developerKeyCount(edge);
+    const request = newConsumer(edge, { app: scenario.app });
+    await expect(provisioner.provision(request, ADA)).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('is not bound to any component'),
+    });
+    expect(developerKeyCount(edge)).toBe(keysBefore);
+    expect(await store.get(request.requestId)).toBeUndefined();
+  });
+
+  it('lets the team use an app its own provision created, e.g. for a second environment', async () => {
+    const first = newConsumer(edge);
+    await provisioner.provision(first, ADA);
+    const second = newConsumer(edge, {
+      app: first.app,
+      environment: 'staging',
+    });
+    const { result } = await provisioner.provision(second, ADA);
+    expect(result.created).toEqual({ app: false, key: true, secret: true });
+    expect(findApp(edge, first.app)!.credentials).toHaveLength(2);
+    // Another team may not, though the app is in the same developer.
+    markDeveloper(
+      world.sandbox,
+      world.scenario(edge).org,
+      world.scenario(edge).developer,
+      `${TEAM} group:default/team-other`,
+    );
+    try {
+      await expect(
+        provisioner.provision(
+          newConsumer(edge, {
+            app: first.app,
+            environment: 'qa',
+            owner: 'group:default/team-other',
+          }),
+          { actor: 'user:default/olga', admin: false },
+        ),
+      ).rejects.toMatchObject({
+        name: 'NotAllowedError',
+        message: expect.stringContaining('does not belong to'),
+      });
+    } finally {
+      markDeveloper(
+        world.sandbox,
+        world.scenario(edge).org,
+        world.scenario(edge).developer,
+        TEAM,
+      );
+    }
+  });
+
   it('creates a new app on Apigee X too, holding only the provisioned key', async () => {
     const request = newConsumer(x);
-    const { result } = await provisioner.provision(request, 'user:default/ada');
+    const { result } = await provisioner.provision(request, ADA);
     expect(result.created).toEqual({ app: true, key: true, secret: true });
     const value = currentValue((request.secret as { name: string }).name);
     expect(
@@ -269,14 +389,34 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
         secretAccessKey: 'test',
       },
     });
+    const untagged = await sm.send(
+      new CreateSecretCommand({
+        Name: `prepared-untagged/${tag}`,
+        SecretString: JSON.stringify({ endpoint: 'https://api.example.com' }),
+        Tags: [{ Key: 'apigee-credentials:owner', Value: 'team-payments' }],
+      }),
+    );
+    // A secret not marked as the owner's is not filled, nor its value read.
+    await expect(
+      provisioner.provision(
+        newConsumer(edge, { secret: { arn: untagged.ARN } }),
+        ADA,
+      ),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining(
+        'does not carry the tag apigee-credentials:owner naming group:default/team-orders',
+      ),
+    });
     const created = await sm.send(
       new CreateSecretCommand({
         Name: `prepared/${tag}`,
         SecretString: JSON.stringify({ endpoint: 'https://api.example.com' }),
+        Tags: [{ Key: 'apigee-credentials:owner', Value: 'team-orders' }],
       }),
     );
     const request = newConsumer(edge, { secret: { arn: created.ARN } });
-    const { result } = await provisioner.provision(request, 'user:default/ada');
+    const { result } = await provisioner.provision(request, ADA);
     expect(result.created.secret).toBe(false);
     expect(result.secretArn).toBe(created.ARN);
     const secret = findSecret(`prepared/${tag}`)!;
@@ -296,7 +436,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     await expect(
       provisioner.provision(
         newConsumer(edge, { secret: { arn: created.ARN } }),
-        'user:default/ada',
+        ADA,
       ),
     ).rejects.toMatchObject({
       name: 'ConflictError',
@@ -304,11 +444,36 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     });
   });
 
+  it('refuses a new app through a provider that cannot read developers', async () => {
+    const real = deps.providerFor('edge');
+    const withoutDevelopers = {
+      name: real.name,
+      getApp: real.getApp.bind(real),
+      importKey: real.importKey.bind(real),
+      addApiProducts: real.addApiProducts.bind(real),
+      approveKey: real.approveKey.bind(real),
+      approveApiProduct: real.approveApiProduct.bind(real),
+      deleteKey: real.deleteKey.bind(real),
+      createApp: real.createApp!.bind(real),
+    };
+    const bare = new Provisioner({
+      engine: { ...deps, providerFor: () => withoutDevelopers },
+      secrets: deps.secrets as any,
+      store,
+    });
+    const request = newConsumer(edge);
+    await expect(bare.provision(request, ADA)).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('cannot read Apigee developers'),
+    });
+    expect(findApp(edge, request.app)).toBeUndefined();
+  });
+
   it('plans a dry run without changing anything or recording it', async () => {
     const request = newConsumer(edge, { dryRun: true });
     const before = JSON.stringify(world.sandbox.apigee.toJSON());
     const secretsBefore = JSON.stringify(world.sandbox.secrets.toJSON());
-    const plan = await provisioner.dryRun(request);
+    const plan = await provisioner.dryRun(request, ADA);
     expect(plan).toMatchObject({
       dryRun: true,
       created: { app: true, key: true, secret: true },
@@ -346,25 +511,23 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
       'an unknown provider': { provider: 'nope' },
     };
     const request = newConsumer(edge, overrides[what]);
-    await expect(
-      provisioner.provision(request, 'user:default/ada'),
-    ).rejects.toMatchObject({ name: errorName });
+    await expect(provisioner.provision(request, ADA)).rejects.toMatchObject({
+      name: errorName,
+    });
     expect(findApp(edge, request.app)).toBeUndefined();
     expect(developerKeyCount(edge)).toBe(keysBefore);
   });
 
   it('refuses a request id reused with other input', async () => {
     const request = newConsumer(edge);
-    await provisioner.provision(request, 'user:default/ada');
+    await provisioner.provision(request, ADA);
     const changed = newConsumer(edge, {
       requestId: request.requestId,
       app: request.app,
       secret: request.secret,
       apiProducts: ['reports-api'],
     });
-    await expect(
-      provisioner.provision(changed, 'user:default/ada'),
-    ).rejects.toMatchObject({
+    await expect(provisioner.provision(changed, ADA)).rejects.toMatchObject({
       name: 'ConflictError',
       message: expect.stringContaining('with other input'),
     });
@@ -411,7 +574,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
         errorRate: 1,
       });
       const failure = await provisioner
-        .provision(request, 'user:default/ada')
+        .provision(request, ADA)
         .catch(error => error);
       expect(failure).toMatchObject({ name: errorName });
       errors.push(String(failure));
@@ -419,10 +582,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
       await expectNothingLeftBehind(edge, request, keysBefore);
       expect((await store.get(request.requestId))?.state).toBe('failed');
 
-      const { result } = await provisioner.provision(
-        request,
-        'user:default/ada',
-      );
+      const { result } = await provisioner.provision(request, ADA);
       expect(result.keyFingerprint).toMatch(/^sha256:/);
       expect(
         await gatewayAccepts(
@@ -436,9 +596,9 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
   it('refuses a key Apigee will not make usable, and undoes it', async () => {
     const request = newConsumer(edge, { apiProducts: ['no-such-product'] });
     const keysBefore = developerKeyCount(edge);
-    await expect(
-      provisioner.provision(request, 'user:default/ada'),
-    ).rejects.toMatchObject({ name: 'InputError' });
+    await expect(provisioner.provision(request, ADA)).rejects.toMatchObject({
+      name: 'InputError',
+    });
     await expectNothingLeftBehind(edge, request, keysBefore);
   });
 
@@ -462,7 +622,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
       requestId: request.requestId,
       id: attemptId,
       requestHash: request.hash,
-      actor: 'user:default/ada',
+      actor: ADA.actor,
       progress,
       leaseUntil: new Date(Date.now() + 50),
       now: new Date(),
@@ -497,6 +657,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
         await planProvision(
           { engine: deps, secrets: deps.secrets as any },
           request,
+          ADA,
         ),
       ),
     ).rejects.toThrow();
@@ -543,10 +704,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     const request = newConsumer(edge);
     await crash(request, { beforeRecording: 'promoted' });
     // The retried request (same id) settles it and answers with its result.
-    const { result, repeated } = await provisioner.provision(
-      request,
-      'user:default/ada',
-    );
+    const { result, repeated } = await provisioner.provision(request, ADA);
     expect(repeated).toBe(true);
     const value = currentValue(`provisioned/${request.app}`);
     expect(result.keyFingerprint).toBe(fingerprint(value.consumerKey));
@@ -569,10 +727,7 @@ describe.each(dbs)('Provisioner on $id', ({ id, tag }) => {
     await crash(request, {
       fault: { service: 'apigee', operation: 'keys.update' },
     });
-    const { result, repeated } = await provisioner.provision(
-      request,
-      'user:default/ada',
-    );
+    const { result, repeated } = await provisioner.provision(request, ADA);
     expect(repeated).toBe(false);
     const keys = findApp(edge, request.app)!.credentials;
     expect(keys).toHaveLength(1);

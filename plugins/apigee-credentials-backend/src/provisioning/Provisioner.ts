@@ -10,10 +10,12 @@ import { SecretReference } from '../engine/types';
 import { promote, ProvisionAttempt, PROVISION_TAG } from './ProvisionAttempt';
 import {
   planProvision,
+  ProvisionCaller,
   ProvisionDependencies,
   ProvisionPlan,
 } from './provisionPlan';
-import { toResponseError } from './provisionErrors';
+import { ProvisionQuotaError, toResponseError } from './provisionErrors';
+import { DEFAULT_PROVISIONS_PER_USER_PER_HOUR } from './provisioningSettings';
 import { ValidProvisionRequest } from './provisionRequest';
 import {
   ProvisionLeaseLostError,
@@ -26,6 +28,8 @@ export interface ProvisionerOptions extends ProvisionDependencies {
   store: ProvisionStore;
   /** How long an attempt may go without recording progress before it counts as abandoned. */
   leaseDurationMs?: number;
+  /** Attempts one user may start per hour (config `apigeeCredentials.quotas`). */
+  provisionsPerUserPerHour?: number;
 }
 
 /** The answer to a provision request, and whether it repeats an earlier one. */
@@ -36,6 +40,7 @@ export interface ProvisionOutcome {
 }
 
 const DEFAULT_LEASE_MS = 2 * 60_000;
+const HOUR_MS = 3600_000;
 
 /**
  * Provisions the credential of a new consumer, once per request id: a repeat returns the
@@ -53,9 +58,12 @@ export class Provisioner {
   }
 
   /** What the request would do; reads only, records nothing. */
-  async dryRun(request: ValidProvisionRequest): Promise<ProvisionResult> {
+  async dryRun(
+    request: ValidProvisionRequest,
+    caller: ProvisionCaller,
+  ): Promise<ProvisionResult> {
     try {
-      const plan = await planProvision(this.#options, request);
+      const plan = await planProvision(this.#options, request, caller);
       return {
         ...resultBase(request),
         dryRun: true,
@@ -74,12 +82,23 @@ export class Provisioner {
 
   async provision(
     request: ValidProvisionRequest,
-    actor: string,
+    caller: ProvisionCaller,
   ): Promise<ProvisionOutcome> {
     const { store } = this.#options;
+    const { actor } = caller;
     const id = randomUUID();
     const progress: ProvisionProgress = { request };
     const existing = await store.get(request.requestId);
+    if (
+      existing &&
+      existing.actor.toLocaleLowerCase('en-US') !==
+        actor.toLocaleLowerCase('en-US')
+    ) {
+      // A request id is its first caller's: nothing about that request is told to another.
+      throw new ConflictError(
+        `Provision request id ${request.requestId} is taken; use a new request id`,
+      );
+    }
     if (existing && existing.state !== 'failed') {
       // A failed request may be sent again with corrected input; anything else may not.
       if (existing.requestHash !== request.hash) {
@@ -96,10 +115,12 @@ export class Provisioner {
       if (finished) return { result: finished, repeated: true };
     }
 
+    await this.#checkQuota(actor);
+
     // Read-only checks first: a request refused here leaves no trace but its audit event.
     let plan: ProvisionPlan;
     try {
-      plan = await planProvision(this.#options, request);
+      plan = await planProvision(this.#options, request, caller);
     } catch (error) {
       throw toResponseError(error, describeError(error));
     }
@@ -131,6 +152,7 @@ export class Provisioner {
           this.#leaseUntil(),
           this.#now(),
         ),
+      { admin: caller.admin },
     );
     try {
       attempt.steps.push(...plan.steps.filter(s => s.startsWith('use ')));
@@ -318,6 +340,31 @@ export class Provisioner {
     ) {
       await retry('delete the app', () => provider.deleteApp!(appRef));
     }
+  }
+
+  /**
+   * Refuses a new attempt when the caller started the allowed number within the last hour.
+   * Counted in the database, so replicas share it; requests that arrive at the same moment
+   * on several replicas can each pass before any of them is recorded.
+   */
+  async #checkQuota(actor: string): Promise<void> {
+    const limit =
+      this.#options.provisionsPerUserPerHour ??
+      DEFAULT_PROVISIONS_PER_USER_PER_HOUR;
+    const now = this.#now().getTime();
+    const { count, oldest } = await this.#options.store.attemptsSince(
+      actor,
+      new Date(now - HOUR_MS),
+    );
+    if (count < limit) return;
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil(((oldest?.getTime() ?? now) + HOUR_MS - now) / 1000),
+    );
+    throw new ProvisionQuotaError(
+      `You started ${count} provisions within the last hour, the most allowed (apigeeCredentials.quotas.provisionsPerUserPerHour is ${limit}); try again in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+    );
   }
 
   async #takeOver(row: ProvisionRow): Promise<boolean> {

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  CustomErrorBase,
   InputError,
   isError,
   NotAllowedError,
@@ -11,9 +12,22 @@ import { isTransientError } from '../engine/retry';
 
 /** A provisioning step refused to go on; `kind` says what the caller can do about it. */
 export class ProvisionFailure extends Error {
-  constructor(readonly kind: 'invalid' | 'conflict', message: string) {
+  constructor(
+    readonly kind: 'invalid' | 'conflict' | 'forbidden',
+    message: string,
+  ) {
     super(message);
     this.name = 'ProvisionFailure';
+  }
+}
+
+/** The caller started too many provisions in the last hour (HTTP 429). */
+export class ProvisionQuotaError extends CustomErrorBase {
+  name = 'ProvisionQuotaError' as const;
+  readonly statusCode = 429;
+
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
   }
 }
 
@@ -35,6 +49,7 @@ const CONFLICT_AWS_ERRORS = new Set([
  */
 export function toResponseError(error: unknown, message: string): Error {
   if (error instanceof ProvisionFailure) {
+    if (error.kind === 'forbidden') return new NotAllowedError(message);
     return error.kind === 'invalid'
       ? new InputError(message)
       : new ConflictError(message);

@@ -5,6 +5,12 @@ import {
   KeyProvider,
 } from '@keyrotation/backstage-plugin-apigee-credentials-node';
 import { EngineDependencies } from '../engine/context';
+import { markNamesAny } from '../ownership/ownershipMark';
+import {
+  DEFAULT_OWNERSHIP_SETTINGS,
+  OwnershipSettings,
+} from '../ownership/ownershipSettings';
+import { AppOwnerRecords } from './appOwnership';
 import { SecretReference } from '../engine/types';
 import { SecretProvisioning, SecretStore } from '../secrets/SecretStore';
 import {
@@ -22,6 +28,18 @@ export interface ProvisionDependencies {
     'providerFor' | 'settings' | 'logger' | 'clock' | 'retry'
   >;
   secrets: SecretStore & SecretProvisioning;
+  /** Where ownership marks live; the defaults when absent. */
+  ownership?: OwnershipSettings;
+  /** The plugin's records of which teams use an app; without them no existing app is usable. */
+  appOwners?: AppOwnerRecords;
+}
+
+/** Who asks for a provision. */
+export interface ProvisionCaller {
+  /** The user's entity ref. */
+  actor: string;
+  /** Holds `apigee-credentials.admin`: any owner, any product, manual approvals. */
+  admin: boolean;
 }
 
 /** The facts a plan (and a run) starts from; read-only calls only. */
@@ -49,8 +67,11 @@ export interface ProvisionPlan {
 export async function planProvision(
   deps: ProvisionDependencies,
   request: ValidProvisionRequest,
+  caller: ProvisionCaller,
 ): Promise<ProvisionPlan> {
   const { engine, secrets } = deps;
+  const ownership = deps.ownership ?? DEFAULT_OWNERSHIP_SETTINGS;
+  const owner = request.owner;
   let provider: KeyProvider;
   try {
     provider = engine.providerFor(request.provider);
@@ -75,19 +96,79 @@ export async function planProvision(
   } catch (error) {
     if (!isKeyProviderError(error) || error.kind !== 'not-found') throw error;
   }
-  if (app) {
-    steps.push(
-      `use the existing developer app ${request.app} of ${request.developer}`,
-    );
-  } else {
+  // The developer must be the owner's: its team attribute, set in Apigee, says so.
+  let developerAttributes = app?.developerAttributes;
+  if (!app) {
     if (!provider.createApp) {
       throw new ProvisionFailure(
         'invalid',
         `Developer app ${request.app} of ${request.developer} does not exist and provider ${request.provider} cannot create apps; create the app first`,
       );
     }
+    if (!provider.getDeveloper) {
+      throw new ProvisionFailure(
+        'forbidden',
+        `Provider ${request.provider} cannot read Apigee developers, so it is unknown whether ${request.developer} belongs to ${owner}; ask an admin to create the app ${request.app} for your team`,
+      );
+    }
+    try {
+      developerAttributes = (
+        await engine.retry.run('read the developer', () =>
+          provider.getDeveloper!(request.developer),
+        )
+      ).attributes;
+    } catch (error) {
+      if (!isKeyProviderError(error) || error.kind !== 'not-found') throw error;
+      throw new ProvisionFailure(
+        'invalid',
+        `Apigee developer ${request.developer} does not exist in ${request.provider}; use your team's developer`,
+      );
+    }
+  }
+  if (!developerAttributes) {
+    throw new ProvisionFailure(
+      'forbidden',
+      `Apigee developer ${request.developer} could not be read in ${request.provider}, so it is unknown whether it belongs to ${owner}; the plugin's Apigee account needs permission to read developers`,
+    );
+  }
+  if (
+    !markNamesAny(developerAttributes[ownership.developerAttribute], [owner])
+  ) {
+    throw new ProvisionFailure(
+      'forbidden',
+      `Apigee developer ${request.developer} does not belong to ${owner}: its attribute ${ownership.developerAttribute} does not name it. Use your team's developer, or ask an Apigee admin to set ${ownership.developerAttribute}: ${owner} on it`,
+    );
+  }
+
+  if (app) {
+    // An existing app takes a new key only when it is the owner's, by its own mark and by
+    // the plugin's records (a component of the team is bound to it, or provisioning made it).
+    if (!markNamesAny(app.attributes?.[ownership.appAttribute], [owner])) {
+      throw new ProvisionFailure(
+        'forbidden',
+        `Developer app ${request.app} of ${request.developer} does not belong to ${owner}: its attribute ${ownership.appAttribute} does not name it. Choose a new app name, and the plugin creates the app for your team`,
+      );
+    }
+    if (!caller.admin) {
+      const owners =
+        (await deps.appOwners?.ownersOfApp({
+          provider: request.provider,
+          developer: request.developer,
+          app: request.app,
+        })) ?? [];
+      if (!owners.includes(owner.toLocaleLowerCase('en-US'))) {
+        throw new ProvisionFailure(
+          'forbidden',
+          `Developer app ${request.app} of ${request.developer} is not bound to any component of ${owner}, so it may not take a new key; choose a new app name, or ask an admin`,
+        );
+      }
+    }
     steps.push(
-      `create the developer app ${request.app} of ${request.developer} in ${request.provider} (the developer must exist)`,
+      `use the existing developer app ${request.app} of ${request.developer}`,
+    );
+  } else {
+    steps.push(
+      `create the developer app ${request.app} of ${request.developer} in ${request.provider}, marked as ${owner}'s`,
     );
   }
 
@@ -103,6 +184,13 @@ export async function planProvision(
         `Secret ${target.label} does not exist; give the name, account and region of a secret to create instead`,
       );
     }
+    // Only a secret marked as the owner's is filled; its value is not even read otherwise.
+    if (!markNamesAny(existing.tags[ownership.secretTag], [owner])) {
+      throw new ProvisionFailure(
+        'forbidden',
+        `Secret ${target.label} does not carry the tag ${ownership.secretTag} naming ${owner}, so it may not be filled; tag it so in AWS, or give a name, account and region to have the plugin create the secret`,
+      );
+    }
     baseDocument = await documentToFill(deps, secretRef, target.label);
     secretIsEmpty = Object.keys(existing.stages).length === 0;
     steps.push(
@@ -115,7 +203,7 @@ export async function planProvision(
         `Secret ${target.label} exists already; to fill an existing secret, give its ARN`,
       );
     }
-    steps.push(`create the secret ${target.label}`);
+    steps.push(`create the secret ${target.label}, tagged as ${owner}'s`);
   }
   steps.push(
     `issue a new consumer key with API products ${request.apiProducts.join(

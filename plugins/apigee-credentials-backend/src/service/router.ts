@@ -24,6 +24,7 @@ import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
 import { CredentialsService } from './CredentialsService';
 import { ProvisioningService } from '../provisioning/ProvisioningService';
+import { ProvisionQuotaError } from '../provisioning/provisionErrors';
 import {
   RotationCooldownError,
   RotationQuotaError,
@@ -243,11 +244,14 @@ export async function createRouter(
       throw new NotFoundError('Provisioning is not enabled in this backend');
     }
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const { result, repeated } = await options.provisioning.provision({
-      body: req.body,
-      credentials,
-      request: req,
-    });
+    const { result, repeated } = await options.provisioning
+      .provision({ body: req.body, credentials, request: req })
+      .catch(error => {
+        if (error instanceof ProvisionQuotaError) {
+          res.setHeader('Retry-After', String(error.retryAfterSeconds));
+        }
+        throw error;
+      });
     // 201 when this request created something; 200 for a dry run or a repeat.
     res.status(result.dryRun || repeated ? 200 : 201).json(result);
   });

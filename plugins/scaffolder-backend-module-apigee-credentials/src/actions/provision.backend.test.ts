@@ -1,4 +1,8 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import {
   mockCredentials,
@@ -32,15 +36,49 @@ jest.setTimeout(60_000);
 describe('apigee:credentials:provision against the real backend', () => {
   const ORG = 'acme-edge';
   const DEVELOPER = 'orders-team@example.com';
+  const TEAM = 'group:default/team-orders';
   let sandbox: RunningSandbox;
   let backend: TestBackend;
   let port: number;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, propagationDelayMs: 0 });
+    // Each team's developer carries its team, as an Apigee admin marks it.
+    for (const [developer, team] of [
+      [DEVELOPER, TEAM],
+      ['payments-team@example.com', 'group:default/team-payments'],
+    ]) {
+      sandbox.apigee.getDeveloper(ORG, developer).attributes = [
+        { name: 'apigee-credentials-owner', value: team },
+      ];
+    }
     backend = await startTestBackend({
       features: [
         apigeeCredentialsPlugin,
+        // Ada is in team-orders and is no apigee-credentials admin.
+        createServiceFactory({
+          service: coreServices.userInfo,
+          deps: {},
+          factory: () => ({
+            getUserInfo: async (credentials: BackstageCredentials) => {
+              const ref = (credentials.principal as { userEntityRef: string })
+                .userEntityRef;
+              return {
+                userEntityRef: ref,
+                ownershipEntityRefs: [ref, TEAM],
+              };
+            },
+          }),
+        }),
+        mockServices.permissions.mock({
+          authorize: async requests =>
+            requests.map(r => ({
+              result:
+                r.permission.name === 'apigee-credentials.admin'
+                  ? 'DENY'
+                  : 'ALLOW',
+            })) as any,
+        }).factory,
         catalogServiceMock.factory({ entities: [] }),
         mockServices.database.factory(),
         mockServices.scheduler.mock().factory,
@@ -82,6 +120,15 @@ describe('apigee:credentials:provision against the real backend', () => {
               aws: {
                 allowedAccountIds: ['111111111111'],
                 endpoint: sandbox.url,
+              },
+              provisioning: {
+                allowedApiProducts: {
+                  'acme-edge': [
+                    'orders-api',
+                    'payments-api',
+                    'payments-admin-api',
+                  ],
+                },
               },
               rotation: {
                 retry: {
@@ -225,6 +272,56 @@ describe('apigee:credentials:provision against the real backend', () => {
         shared.logger.lines,
       ]);
       for (const value of keyMaterial()) expect(shown).not.toContain(value);
+    },
+  );
+
+  it.each([
+    [
+      'an owner group the user is not in',
+      { owner: 'group:default/team-payments' },
+      /NotAllowedError.*group:default\/team-payments is not one of yours/s,
+    ],
+    [
+      "another team's live app",
+      {
+        developer: 'payments-team@example.com',
+        app: 'payments-service',
+        apiProducts: ['payments-api'],
+      },
+      /does not belong to group:default\/team-orders/,
+    ],
+    [
+      "another team's developer, for a new app",
+      { developer: 'payments-team@example.com' },
+      /does not belong to group:default\/team-orders/,
+    ],
+    [
+      'a manual-approval product',
+      { apiProducts: ['payments-admin-api'] },
+      /payments-admin-api needs manual approval.*Ask an admin/,
+    ],
+    [
+      'a product that is not allow-listed',
+      { apiProducts: ['no-such-api'] },
+      /no-such-api may not be provisioned through acme-edge/,
+    ],
+  ] as const)(
+    'fails the step for %s, keeping nothing and showing why',
+    async (_what, overrides, reason) => {
+      const app = `refused-${_what.replace(/\W+/g, '-')}`.slice(0, 60);
+      const shared = {
+        checkpoints: new CheckpointStore(),
+        logger: new CapturingLogger(),
+      };
+      const input = { ...inputFor(app), ...overrides } as ProvisionActionInput;
+      const keysBefore = JSON.stringify(sandbox.apigee.toJSON());
+      const { error, outputs } = await runStep(input, shared);
+      expect(error?.name).toBe('NotAllowedError');
+      expect(error?.message).toMatch(reason);
+      expect(outputs).toEqual({});
+      expect(shared.checkpoints.values.size).toBe(0);
+      expect(secretOf(`${app}/apigee-prod`)).toBeUndefined();
+      expect(JSON.stringify(sandbox.apigee.toJSON())).toBe(keysBefore);
     },
   );
 

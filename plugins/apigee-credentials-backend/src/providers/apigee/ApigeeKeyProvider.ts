@@ -1,6 +1,8 @@
 import {
   ApiKeyDetails,
+  CreateAppOptions,
   DeveloperAppDetails,
+  DeveloperDetails,
   DeveloperAppRef,
   KeyProvider,
   KeyProviderError,
@@ -203,14 +205,33 @@ export class ApigeeKeyProvider implements KeyProvider {
     }
   }
 
-  async createApp(ref: DeveloperAppRef): Promise<DeveloperAppDetails> {
+  async createApp(
+    ref: DeveloperAppRef,
+    options?: CreateAppOptions,
+  ): Promise<DeveloperAppDetails> {
     // ref A.3 / B.2 apps.create: no products, so the key Apigee generates calls nothing.
+    const attributes = Object.entries(options?.attributes ?? {}).map(
+      ([name, value]) => ({ name, value }),
+    );
     await this.#call('create app', ref, {
       method: 'POST',
       path: `${this.#developerPath(ref)}/apps`,
-      json: { name: ref.app },
+      json: { name: ref.app, ...(attributes.length > 0 && { attributes }) },
     });
     return this.getApp(ref);
+  }
+
+  async getDeveloper(developer: string): Promise<DeveloperDetails> {
+    const ref = { developer, app: '' };
+    const { body } = await this.#call('read developer', ref, {
+      method: 'GET',
+      path: this.#developerPath(ref),
+    });
+    const parsed = (body ?? {}) as { status?: unknown; attributes?: unknown };
+    return {
+      status: typeof parsed.status === 'string' ? parsed.status : undefined,
+      attributes: parseAttributes(parsed.attributes),
+    };
   }
 
   async deleteApp(ref: DeveloperAppRef): Promise<void> {
@@ -299,7 +320,9 @@ export class ApigeeKeyProvider implements KeyProvider {
     } else if (options.action) {
       headers['Content-Type'] = 'application/octet-stream';
     }
-    const what = `Apigee ${operation} for app ${ref.app} of ${ref.developer} in ${organization}`;
+    const what = `Apigee ${operation} for ${
+      ref.app ? `app ${ref.app} of ` : 'developer '
+    }${ref.developer} in ${organization}`;
     let response: Response;
     try {
       response = await fetch(url, {
