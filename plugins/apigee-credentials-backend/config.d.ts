@@ -239,9 +239,10 @@ export interface Config {
 
     /**
      * How often each binding is checked live when nothing is due (its Apigee app and its
-     * secret's metadata: about three calls). Each binding has its own next check, spread by
-     * ±25% so a fleet makes an even load; new and changed bindings are checked at the next
-     * pass, due ones when they are due. Default 3 hours: 24 calls a day per binding.
+     * secret's metadata: three calls). Each binding has its own next check; the first after
+     * adoption comes after a random part of the interval, so a fleet makes an even load. New
+     * and changed bindings are checked at the next pass, due ones when they are due.
+     * Default 3 hours: 24 calls a day per binding.
      */
     checkInterval?: DurationConfig;
 

@@ -13,6 +13,7 @@
  */
 import { cpus } from 'node:os';
 import { runFleetRotation } from './fleet';
+import { runIdleDay, runIdlePass } from './idle';
 import { measureBackendMemory } from './memory';
 import { runRateLimit } from './rateLimit';
 import { startRemoteSandbox } from './remoteSandbox';
@@ -45,6 +46,8 @@ const plan = CI
       statusSizes: [100, 1000],
       statusRequests: 60,
       memory: 1000,
+      idleDay: 100,
+      idlePass: 1000,
     }
   : {
       fleet: 1000,
@@ -52,6 +55,8 @@ const plan = CI
       statusSizes: [100, 1000, 10_000],
       statusRequests: 200,
       memory: 10_000,
+      idleDay: 1000,
+      idlePass: 10_000,
     };
 if (flag('n') !== undefined) {
   plan.fleet = Number(flag('n'));
@@ -71,6 +76,14 @@ const CI_LIMITS = {
   /** A p95 of a few ms can triple on one GC pause: the ratio counts only above this. */
   statusP95FloorMs: 25,
   minUtilisation: 0.3,
+  /** An idle pass of 1,000 bindings takes a few hundred ms; a query per binding would not. */
+  idlePassP95Ms: 5000,
+};
+/** Targets that hold in every run (full and CI): the steady state's upstream cost. */
+const IDLE_TARGETS = {
+  /** One check every 3 hours (three calls), everything included. */
+  callsPerBindingPerDay: 24,
+  getSecretValuePerDay: 0,
 };
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -158,7 +171,18 @@ async function main(): Promise<number> {
     latencyMs: LATENCY_MS,
   });
 
+  log(
+    `[bench] idle day: ${plan.idleDay} healthy bindings, a pass every 5 minutes for a simulated day`,
+  );
+  const idleDay = await runIdleDay({ bindings: plan.idleDay });
+
   const sandbox = await startRemoteSandbox(0);
+  log(`[bench] idle pass: ${plan.idlePass} bindings, nothing due`);
+  const idlePass = await runIdlePass({
+    bindings: plan.idlePass,
+    passes: CI ? 10 : 20,
+    configData: sandbox.configData,
+  });
   const status: StatusResult[] = [];
   let memory0;
   let memoryN;
@@ -197,6 +221,9 @@ async function main(): Promise<number> {
       largest.fleetP95Ms / smallest.fleetP95Ms,
     ),
     status_backend_calls: status.reduce((t, s) => t + s.backendCalls, 0),
+    idle_calls_per_binding_per_day: round(idleDay.callsPerBindingPerDay, 1),
+    idle_get_secret_value_per_day: idleDay.getSecretValuePerDay,
+    [`pass_p95_ms_${memoryLabel(plan.idlePass)}`]: round(idlePass.p95Ms, 0),
     rss_mb_0: round(memory0.rssMb, 0),
     [`rss_mb_${memoryLabel(plan.memory)}`]: round(memoryN.rssMb, 0),
     heap_used_mb_0: round(memory0.heapUsedMb, 0),
@@ -279,6 +306,29 @@ async function main(): Promise<number> {
           0,
         )} MB)`,
       ],
+      [
+        'Idle day',
+        `${idleDay.bindings} bindings, ${idleDay.passes} passes: ${
+          idleDay.calls
+        } calls (${Object.entries(idleDay.callsByOperation)
+          .map(([op, n]) => `${op} ${n}`)
+          .join(', ')})`,
+      ],
+      [
+        '  idle_calls_per_binding_per_day',
+        `${figures.idle_calls_per_binding_per_day} (target ≤ ${IDLE_TARGETS.callsPerBindingPerDay})`,
+      ],
+      [
+        '  idle_get_secret_value_per_day',
+        `${figures.idle_get_secret_value_per_day} (target ${IDLE_TARGETS.getSecretValuePerDay})`,
+      ],
+      [
+        `Idle pass, ${idlePass.bindings} bindings`,
+        `p50/p95 ${round(idlePass.p50Ms, 0)}/${round(
+          idlePass.p95Ms,
+          0,
+        )} ms (sync, resume, selection, deletions; no upstream call)`,
+      ],
       ['Runtime', `${figures.runtime_s} s`],
     ]),
   );
@@ -301,7 +351,21 @@ async function main(): Promise<number> {
     failures.push(
       `${figures.status_backend_calls} Apigee/AWS calls during status reads`,
     );
+  if (idleDay.callsPerBindingPerDay > IDLE_TARGETS.callsPerBindingPerDay)
+    failures.push(
+      `idle_calls_per_binding_per_day ${figures.idle_calls_per_binding_per_day} > ${IDLE_TARGETS.callsPerBindingPerDay}`,
+    );
+  if (idleDay.getSecretValuePerDay > IDLE_TARGETS.getSecretValuePerDay)
+    failures.push(
+      `idle_get_secret_value_per_day ${idleDay.getSecretValuePerDay} > ${IDLE_TARGETS.getSecretValuePerDay}`,
+    );
   if (CI) {
+    if (idlePass.p95Ms > CI_LIMITS.idlePassP95Ms)
+      failures.push(
+        `pass p95 ${round(idlePass.p95Ms, 0)} ms > ${
+          CI_LIMITS.idlePassP95Ms
+        } ms`,
+      );
     if (fleet.ratio > CI_LIMITS.fleetRatio)
       failures.push(
         `fleet_rotation_ratio ${figures.fleet_rotation_ratio} > ${CI_LIMITS.fleetRatio}`,

@@ -30,6 +30,8 @@ async function main() {
     database: { getClient: async () => knex, migrations: { skip: false } },
     logger: stderrLogger(),
     instanceId: args.instanceId,
+    // Every rotation runs at once: each halts at its own checkpoint, holding its slot.
+    settings: { concurrency: 1000 },
     hooks: {
       async checkpoint(name, rotation) {
         process.stdout.write(`CHECKPOINT ${rotation.bindingId} ${name}\n`);

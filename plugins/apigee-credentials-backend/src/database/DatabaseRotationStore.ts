@@ -247,12 +247,21 @@ export class DatabaseRotationStore implements RotationStore {
     bindings: CredentialBinding[],
     now: Date,
   ): Promise<void> {
-    for (const binding of bindings) {
-      const targetHash = bindingTargetHash(binding);
-      await this.db.transaction(async trx => {
-        const existing = await trx<BindingRow>('bindings')
-          .where({ id: binding.id })
-          .first();
+    // Most bindings are unchanged at every sync: read them in bulk and write only what changed.
+    for (let i = 0; i < bindings.length; i += 500) {
+      const chunk = bindings.slice(i, i + 500);
+      const existing = new Map(
+        (
+          await this.db<BindingRow>('bindings')
+            .whereIn(
+              'id',
+              chunk.map(b => b.id),
+            )
+            .select('id', 'target_hash', 'spec', 'owner_ref')
+        ).map(row => [row.id, row]),
+      );
+      for (const binding of chunk) {
+        const targetHash = bindingTargetHash(binding);
         const row = {
           entity_ref: binding.entityRef,
           environment: binding.environment,
@@ -262,25 +271,23 @@ export class DatabaseRotationStore implements RotationStore {
           spec: JSON.stringify(binding),
           updated_at: now,
         };
-        if (!existing) {
-          await trx('bindings')
+        const known = existing.get(binding.id);
+        if (!known) {
+          await this.db('bindings')
             .insert({ id: binding.id, ...row, created_at: now })
             .onConflict('id')
             .merge(Object.keys(row));
-        } else if (existing.target_hash === targetHash) {
-          if (
-            existing.spec === row.spec &&
-            existing.owner_ref === row.owner_ref
-          )
-            return; // unchanged: most bindings at every sync
+        } else if (known.target_hash === targetHash) {
+          if (known.spec === row.spec && known.owner_ref === row.owner_ref)
+            continue;
           // Same target, other settings (max age, probe...): checked at the next pass.
-          await trx('bindings')
+          await this.db('bindings')
             .where({ id: binding.id })
             .update({ ...row, next_check_at: null });
         } else {
           // Another app or secret: what was learned about the old one no longer applies.
-          await trx('bindings')
-            .where({ id: binding.id })
+          await this.db('bindings')
+            .where({ id: binding.id, target_hash: known.target_hash })
             .update({
               ...row,
               adopted_at: null,
@@ -292,11 +299,10 @@ export class DatabaseRotationStore implements RotationStore {
               ownership_reason: null,
               current_version_id: null,
               rotation_due_at: null,
-              // Checked at the next pass, not after a full interval.
               next_check_at: null,
             });
         }
-      });
+      }
     }
   }
 

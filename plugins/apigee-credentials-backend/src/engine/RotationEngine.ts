@@ -429,7 +429,12 @@ export class RotationEngine {
         inspection.currentKeyFingerprint === currentKeyFingerprint
           ? inspection.currentVersionId
           : undefined,
-      nextCheckAt: nextCheckAt(now, this.#deps.settings, rotationDueAt),
+      nextCheckAt: nextCheckAt(
+        now,
+        this.#deps.settings,
+        rotationDueAt,
+        adoption ? Math.random : undefined,
+      ),
       rotationDueAt,
       adoption,
     };

@@ -3,18 +3,20 @@ import { EngineSettings } from './settings';
 import { CredentialBinding } from './types';
 
 /**
- * When a binding is checked next: one check interval from now, spread by ±25% so that
- * bindings adopted together (a fleet's first pass) drift apart and make an even load; but
- * no later than its rotation is due, so that the pass that finds it due is on time.
+ * When a binding is checked next: one check interval from now, and never later than its
+ * rotation is due, so that the pass that finds it due is on time. A binding's first check
+ * after its adoption comes after a random part of the interval instead (`spread`), so that a
+ * fleet adopted at once makes an even load from then on.
  */
 export function nextCheckAt(
   now: Date,
   settings: Pick<EngineSettings, 'checkIntervalMs'>,
   rotationDueAt?: Date,
-  random: () => number = Math.random,
+  spread?: () => number,
 ): Date {
-  const spread = 0.75 + random() * 0.5;
-  const next = now.getTime() + Math.round(settings.checkIntervalMs * spread);
+  const part = spread ? spread() : 1;
+  const next =
+    now.getTime() + Math.max(1, Math.round(settings.checkIntervalMs * part));
   const due = rotationDueAt?.getTime();
   return new Date(
     due !== undefined && due > now.getTime() && due < next ? due : next,

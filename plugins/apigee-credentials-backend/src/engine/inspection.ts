@@ -58,6 +58,15 @@ export async function inspectCredential(
   const { binding } = stored;
   const appRead = readApp(deps, stored);
   appRead.catch(() => undefined); // awaited below
+  // A rotation follows a binding proven before: its value is read alongside, and dropped
+  // unless the ownership still holds.
+  const valueRead =
+    options.readValue &&
+    stored.ownership &&
+    stored.ownership.state !== 'unverified'
+      ? readCurrent(deps, stored)
+      : undefined;
+  valueRead?.catch(() => undefined); // awaited below
   const described = await deps.retry.run('describe the secret', () =>
     deps.secrets.describeSecret(binding.secret),
   );
@@ -98,7 +107,7 @@ export async function inspectCredential(
     // AWSCURRENT has not moved since the plugin last read it: the same key.
     currentKeyFingerprint = stored.currentKeyFingerprint;
   } else {
-    const read = await readCurrent(deps, stored);
+    const read = await (valueRead ?? readCurrent(deps, stored));
     if ('problem' in read) return { ownership, problems: [read.problem] };
     current = read.current;
     currentKeyFingerprint = fingerprint(current.consumerKey);
