@@ -145,6 +145,7 @@ export async function startSandbox(
     createControlRouter({
       faults,
       apigee: () => apigee,
+      secrets: () => secrets,
       config,
       reset,
       startedAt: now(),

@@ -28,7 +28,13 @@ const WORKER_CONCURRENCY = 4;
 const CONSUMERS = 4;
 /** Hard bound on the faulty phase; the run fails if it has too few rotations by then. */
 const MAX_CHAOS_MS = Number(process.env.CHAOS_MAX_MS ?? 6 * 60_000);
-const MIN_CHAOS_MS = 45_000;
+const MIN_CHAOS_MS = Number(process.env.CHAOS_MIN_MS ?? 45_000);
+/** The gateway judges keys as they were this long ago (Apigee's key cache, scaled down). */
+const PROPAGATION_DELAY_MS = 400;
+/** How long a consumer keeps using a key it read: well inside the 2 s grace period. */
+const CONSUMER_CACHE_MS = 1000;
+/** The consumer's own retries of a failed read (the SDK's retry quota runs dry under faults). */
+const CONSUMER_READ_ATTEMPTS = 20;
 const PACKAGE_DIR = resolve(__dirname, '..');
 const WORKER = resolve(__dirname, 'worker.ts');
 const PG =
@@ -113,10 +119,12 @@ async function main(): Promise<number> {
   const world = new TestWorld(
     names.map((name, i) => ({
       name,
-      flavor: (i % 4 === 3 ? 'x' : 'edge') as 'x' | 'edge',
+      // Every fourth on Apigee X, every fourth in an org allowing 3 keys per app (so rotations
+      // make room by deleting old keys while consumers may still use them).
+      flavor: (['edge', 'edge', 'edge-tight', 'x'] as const)[i % 4],
     })),
   );
-  await world.start({ propagationDelayMs: 0 });
+  await world.start({ propagationDelayMs: PROPAGATION_DELAY_MS });
   const { knexConfig, drop } = await createDatabase();
   const knex = knexFactory(knexConfig);
   // Short bounds so that a faulty call is retried a few times and a rotation ends quickly.
@@ -139,6 +147,8 @@ async function main(): Promise<number> {
   await parent.syncBindings(bindings);
 
   // ---------------------------------------------------------------- consumer
+  // Like an application: reads AWSCURRENT, keeps using that key for a while, and calls the
+  // gateway with it. A refusal of a key read less than CONSUMER_CACHE_MS ago is a failure.
   const sm = new SecretsManagerClient({
     endpoint: world.url,
     region: REGION,
@@ -146,33 +156,76 @@ async function main(): Promise<number> {
       accessKeyId: 'TESTTESTACCOUNT11111',
       secretAccessKey: 'consumer',
     },
-    // A real consumer retries its reads too; faults hit them as much as the engine's.
-    maxAttempts: 10,
+    maxAttempts: 1,
   });
   let consumerCalls = 0;
+  let consumerCallsUnderFaults = 0;
   let consumerFailures = 0;
   let consumerReadErrors = 0;
+  let consumerReadFaults = 0;
+  const readFaultKinds: Record<string, number> = {};
   const consumerFailureNotes: string[] = [];
   let consuming = true;
+  let faultsActive = false;
+  const readKey = async (name: string): Promise<string | undefined> => {
+    for (let attempt = 1; attempt <= CONSUMER_READ_ATTEMPTS; attempt++) {
+      let secretString: string | undefined;
+      try {
+        secretString = (
+          await sm.send(
+            new GetSecretValueCommand({
+              SecretId: world.scenario(name).secretName,
+            }),
+          )
+        ).SecretString;
+      } catch (error) {
+        consumerReadFaults++;
+        const kind = (error as Error).name;
+        readFaultKinds[kind] = (readFaultKinds[kind] ?? 0) + 1;
+        await sleep(20 * attempt);
+        continue;
+      }
+      try {
+        const key = JSON.parse(secretString ?? '').consumerKey;
+        if (typeof key === 'string' && key) return key;
+      } catch {
+        // counted below
+      }
+      consumerFailureNotes.push(`${name}: AWSCURRENT is not a JSON key pair`);
+      return undefined;
+    }
+    consumerFailureNotes.push(`${name}: AWSCURRENT unreadable after retries`);
+    return undefined;
+  };
   const consumer = async (offset: number) => {
     for (let i = offset; consuming; i++) {
       const name = names[i % names.length];
-      let key: string;
-      try {
-        const value = await sm.send(
-          new GetSecretValueCommand({
-            SecretId: world.scenario(name).secretName,
-          }),
-        );
-        key = JSON.parse(value.SecretString!).consumerKey;
-      } catch {
+      const key = await readKey(name);
+      if (!key) {
         consumerReadErrors++;
         continue;
       }
-      consumerCalls++;
-      if (!(await world.gatewayAccepts(name, key))) {
-        consumerFailures++;
-        consumerFailureNotes.push(`${name} at ${new Date().toISOString()}`);
+      const readAt = Date.now();
+      while (consuming && Date.now() - readAt < CONSUMER_CACHE_MS) {
+        const underFaults = faultsActive;
+        // Not the probe's path: probe faults are for the engine only.
+        const accepted = await world.gatewayAccepts(
+          name,
+          key,
+          '/orders/consumer',
+        );
+        if (Date.now() - readAt >= CONSUMER_CACHE_MS) break;
+        consumerCalls++;
+        if (underFaults) consumerCallsUnderFaults++;
+        if (!accepted) {
+          consumerFailures++;
+          consumerFailureNotes.push(
+            `${name} at ${new Date().toISOString()}, key read ${
+              Date.now() - readAt
+            } ms before`,
+          );
+        }
+        await sleep(50);
       }
     }
   };
@@ -221,6 +274,80 @@ async function main(): Promise<number> {
       errorRate: 0.08,
       error: 'server-error' as const,
     },
+    // Writes carried out whose answer is lost (5xx, reset, or held past the 5 s timeout).
+    ...(
+      [
+        ['apigee', 'keys.create'],
+        ['apigee', 'keys.update'],
+        ['apigee', 'keys.delete'],
+        ['secretsmanager', 'PutSecretValue'],
+        ['secretsmanager', 'UpdateSecretVersionStage'],
+      ] as const
+    ).flatMap(([service, operation]) => [
+      {
+        id: `lost-5xx-${operation}`,
+        service,
+        operation,
+        errorRate: 0.03,
+        answerLost: true,
+      },
+      {
+        id: `lost-reset-${operation}`,
+        service,
+        operation,
+        errorRate: 0.02,
+        error: 'reset' as const,
+        answerLost: true,
+      },
+      {
+        id: `timeout-lost-${operation}`,
+        service,
+        operation,
+        errorRate: 0.02,
+        error: 'none' as const,
+        hangMs: 6000,
+        answerLost: true,
+      },
+    ]),
+    // Reads that outlive the 5 s request timeout. (A write carried out after its client gave
+    // up can land after the rollback that followed; nothing on the client side can undo that.)
+    {
+      id: 'timeout-late-apigee',
+      service: 'apigee' as const,
+      operation: 'apps.get',
+      errorRate: 0.01,
+      error: 'none' as const,
+      hangMs: 6000,
+    },
+    {
+      id: 'timeout-late-sm',
+      service: 'secretsmanager' as const,
+      operation: 'DescribeSecret',
+      errorRate: 0.01,
+      error: 'none' as const,
+      hangMs: 6000,
+    },
+    // The engine's probe (not the consumer's path): refused, lost, or past its 2 s timeout.
+    ...[
+      { id: 'probe-5xx', errorRate: 0.1 },
+      { id: 'probe-429', errorRate: 0.05, error: 'too-many-requests' as const },
+      {
+        id: 'probe-lost',
+        errorRate: 0.03,
+        error: 'reset' as const,
+        answerLost: true,
+      },
+      {
+        id: 'probe-timeout',
+        errorRate: 0.02,
+        error: 'none' as const,
+        hangMs: 2500,
+      },
+    ].map(rule => ({
+      ...rule,
+      service: 'gateway' as const,
+      path: '^/gateway/[^/]+/orders$',
+    })),
     // Slow calls that still succeed, well inside the 5 s request timeout.
     {
       id: 'apigee-hang',
@@ -238,6 +365,7 @@ async function main(): Promise<number> {
     },
   ];
   for (const rule of rules) sandbox.faults.addRule(rule);
+  faultsActive = true;
 
   // ---------------------------------------------------------------- workers and kills
   let generation = 0;
@@ -251,6 +379,18 @@ async function main(): Promise<number> {
     });
   const workers: Worker[] = Array.from({ length: WORKERS }, spawnWorker);
   let kills = 0;
+  let rotationsInterrupted = 0;
+  /** Rotations the worker held a lease for and had not finished: what a kill interrupted. */
+  const interruptedBy = async (worker: Worker) =>
+    Number(
+      (
+        await knex('rotations')
+          .join('leases', 'leases.binding_id', 'rotations.binding_id')
+          .where('leases.holder', worker.name)
+          .whereNotIn('rotations.phase', ['completed', 'failed'])
+          .count({ n: '*' })
+      )[0].n,
+    );
   const completedCount = async () =>
     Number(
       (
@@ -265,23 +405,36 @@ async function main(): Promise<number> {
     victim.process.kill('SIGKILL');
     await victim.exited;
     kills++;
+    rotationsInterrupted += await interruptedBy(victim);
     workers[index] = spawnWorker();
     rotations = await completedCount();
     log(
-      `killed ${victim.name} (${kills} kills), ${rotations} rotations completed, ${consumerCalls} consumer calls`,
+      `killed ${victim.name} (${kills} kills, ${rotationsInterrupted} rotations interrupted), ${rotations} rotations completed, ${consumerCalls} consumer calls`,
     );
     if (rotations >= MIN_ROTATIONS && Date.now() - started > MIN_CHAOS_MS)
       break;
   }
 
   // ---------------------------------------------------------------- converge
+  for (const worker of workers) {
+    worker.process.kill('SIGKILL'); // the last kill, mid-rotation
+    await worker.exited;
+    kills++;
+    rotationsInterrupted += await interruptedBy(worker);
+  }
   sandbox.faults.clearRules();
+  faultsActive = false;
   const counters = sandbox.faults.counters();
   const sum = (map: Record<string, number>, prefix: string) =>
     Object.entries(map)
       .filter(([k]) => k.startsWith(prefix))
       .reduce((total, [, n]) => total + n, 0);
-  const faults = sum(counters.faults, '');
+  // The engine's faults: the consumer's own read faults are reported apart.
+  const faults = sum(counters.faults, '') - consumerReadFaults;
+  const fired = (prefix: string) => sum(counters.rules, prefix);
+  const lostResponses = fired('lost-') + fired('timeout-lost-');
+  const timeouts = fired('timeout-') + fired('probe-timeout');
+  const probeFaults = fired('probe-');
   for (const service of ['apigee.', 'secretsmanager.']) {
     log(
       `${service} ${sum(counters.faults, service)} faults in ${sum(
@@ -290,12 +443,7 @@ async function main(): Promise<number> {
       )} calls`,
     );
   }
-  for (const worker of workers) {
-    worker.process.kill('SIGKILL'); // the last kill, mid-rotation
-    await worker.exited;
-    kills++;
-  }
-  log('faults off, workers gone; converging');
+  log('workers gone, faults off; converging');
   await sleep(2500); // the dead workers' leases expire
   for (let round = 0; round < 30; round++) {
     const resumed = await parent.resume();
@@ -367,6 +515,7 @@ async function main(): Promise<number> {
       (Date.now() - started) / 1000,
     )} s`,
   );
+  log(`consumer read faults by kind: ${JSON.stringify(readFaultKinds)}`);
   for (const note of [...notes, ...consumerFailureNotes, ...leaks]) log(note);
 
   await knex.destroy();
@@ -380,14 +529,36 @@ async function main(): Promise<number> {
     kills,
     consumer_calls: consumerCalls,
     consumer_failures: consumerFailures,
+    consumer_read_errors: consumerReadErrors,
+    consumer_read_faults: consumerReadFaults,
+    consumer_calls_under_faults: consumerCallsUnderFaults,
+    lost_responses: lostResponses,
+    timeouts,
+    probe_faults: probeFaults,
+    propagation_delay_ms: PROPAGATION_DELAY_MS,
+    rotations_interrupted: rotationsInterrupted,
     orphan_keys: orphanKeys,
     dangling_pending: danglingPending,
     non_terminal: nonTerminal,
     leaks: leaks.length,
   };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
+  // Each must hold, or the run did not test what it claims to.
+  const coverage: Array<[string, boolean]> = [
+    [
+      'most consumer calls while faults and kills are active',
+      consumerCallsUnderFaults * 2 > consumerCalls,
+    ],
+    ['lost responses injected', lostResponses > 0],
+    ['calls past the client timeout injected', timeouts > 0],
+    ['probe faults injected', probeFaults > 0],
+    ['rotations interrupted by kills', rotationsInterrupted > 0],
+  ];
+  for (const [what, ok] of coverage) if (!ok) log(`not covered: ${what}`);
   const clean =
+    coverage.every(([, ok]) => ok) &&
     consumerFailures === 0 &&
+    consumerReadErrors === 0 &&
     orphanKeys === 0 &&
     danglingPending === 0 &&
     nonTerminal === 0 &&

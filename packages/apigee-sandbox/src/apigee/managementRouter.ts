@@ -1,5 +1,5 @@
 import express, { Request, RequestHandler, Response, Router } from 'express';
-import { FaultInjector } from '../faults';
+import { FaultDecision, FaultInjector, applyFault } from '../faults';
 import { ApigeeError, apigeeErrors } from './errors';
 import { renderApigeeError, renderApigeeFault } from './render';
 import { ApigeeState } from './state';
@@ -76,10 +76,9 @@ export function createManagementRouter(
           name,
           `${req.baseUrl}${req.path}`,
         );
-        if (decision) {
-          renderApigeeFault(dialect, res, decision);
-          return;
-        }
+        const render = (r: Response, d: FaultDecision) =>
+          renderApigeeFault(dialect, r, d);
+        if (applyFault(req, res, decision, render)) return;
         await behaviour.authenticate(req, org);
         const body =
           req.body && typeof req.body === 'object' && !Array.isArray(req.body)

@@ -1,6 +1,6 @@
 import express, { Request, Response, Router } from 'express';
 import { SandboxRuntimeConfig } from '../config';
-import { FaultInjector } from '../faults';
+import { FaultDecision, FaultInjector, applyFault } from '../faults';
 import { ApigeeAuth, OAuthError } from './auth';
 import { createEdgeRouter } from './edgeRouter';
 import { apigeeErrors } from './errors';
@@ -42,10 +42,9 @@ export function createApigeeRouter(options: ApigeeRouterOptions): Router {
           'token',
           req.path,
         );
-        if (decision) {
-          renderApigeeFault(dialect, res, decision);
-          return;
-        }
+        const render = (r: Response, d: FaultDecision) =>
+          renderApigeeFault(dialect, r, d);
+        if (applyFault(req, res, decision, render)) return;
         res.set('Cache-Control', 'no-store').json(await grant(req));
       } catch (error) {
         if (error instanceof OAuthError) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ORDERS_EDGE_KEY,
   ORDERS_EDGE_SECRET,
@@ -209,6 +210,37 @@ describe('control API /_sandbox', () => {
     ).toBe(404);
     expect(
       (await call(control('/state/apigee/nope/apps/orders-service'))).status,
+    ).toBe(404);
+  });
+
+  it("shows a secret's versions and labels with its fields only as fingerprints", async () => {
+    const res = await call(
+      control(
+        '/state/secretsmanager?account=111111111111&region=eu-west-1&name=orders-service/apigee-prod',
+      ),
+    );
+    expect(res.status).toBe(200);
+    const keyFingerprint = `sha256:${createHash('sha256')
+      .update(ORDERS_EDGE_KEY)
+      .digest('hex')
+      .slice(0, 12)}`;
+    expect(res.body).toMatchObject({
+      name: 'orders-service/apigee-prod',
+      accountId: '111111111111',
+      versions: [
+        {
+          stages: ['AWSCURRENT'],
+          fields: {
+            consumerKey: keyFingerprint,
+            consumerSecret: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
+          },
+        },
+      ],
+    });
+    expect(res.text).not.toContain(ORDERS_EDGE_KEY);
+    expect(res.text).not.toContain(ORDERS_EDGE_SECRET);
+    expect(
+      (await call(control('/state/secretsmanager?name=nope'))).status,
     ).toBe(404);
   });
 

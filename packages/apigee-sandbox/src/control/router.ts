@@ -4,12 +4,15 @@ import { ApigeeState } from '../apigee/state';
 import { AppKey } from '../apigee/types';
 import { SandboxRuntimeConfig, validateRuntimeConfigUpdate } from '../config';
 import { FaultInjector, FaultRule } from '../faults';
+import type { SecretsManagerStoreJson } from '../secretsmanager';
 
 export interface ControlRouterOptions {
   faults: FaultInjector;
   /** The current Apigee state (replaced objects are picked up on each call). */
   apigee: () => ApigeeState;
   config: SandboxRuntimeConfig;
+  /** The current Secrets Manager state, for the masked view. */
+  secrets?: () => { toJSON(): SecretsManagerStoreJson };
   /** Restores the seed state. */
   reset: () => Promise<void> | void;
   startedAt: Date;
@@ -126,6 +129,35 @@ export function createControlRouter(options: ControlRouterOptions): Router {
     });
   });
 
+  // A secret's versions and labels; string fields of a JSON value only as fingerprints.
+  router.get('/state/secretsmanager', (req: Request, res: Response) => {
+    const { account, region, name } = req.query;
+    const secret = options
+      .secrets?.()
+      .toJSON()
+      .secrets.find(
+        s =>
+          s.name === name &&
+          (account === undefined || s.accountId === account) &&
+          (region === undefined || s.region === region),
+      );
+    if (!secret) {
+      res.status(404).json({ error: `No secret ${String(name)}` });
+      return;
+    }
+    res.json({
+      arn: secret.arn,
+      name: secret.name,
+      accountId: secret.accountId,
+      region: secret.region,
+      versions: secret.versions.map(version => ({
+        versionId: version.versionId,
+        stages: version.stages,
+        fields: maskedFields(version.secretString),
+      })),
+    });
+  });
+
   router.use((req, res) => {
     res
       .status(404)
@@ -161,4 +193,32 @@ function maskedKey(key: AppKey) {
 
 function badRequest(res: Response, message: string): void {
   res.status(400).json({ error: message });
+}
+
+/**
+ * The string fields of a JSON secret value as `sha256:` + 12 hex digits of their SHA-256
+ * (the plugin's fingerprint format); null when the value is not a JSON object.
+ */
+function maskedFields(
+  secretString: string | undefined,
+): Record<string, string> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString ?? '');
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    return null;
+  return Object.fromEntries(
+    Object.entries(parsed as Record<string, unknown>)
+      .filter(([, value]) => typeof value === 'string' && value)
+      .map(([field, value]) => [
+        field,
+        `sha256:${createHash('sha256')
+          .update(value as string, 'utf8')
+          .digest('hex')
+          .slice(0, 12)}`,
+      ]),
+  );
 }

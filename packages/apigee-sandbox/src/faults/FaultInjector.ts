@@ -1,9 +1,18 @@
+import type { Request, Response } from 'express';
 import {
   FaultDecision,
   FaultRule,
   SandboxCounters,
   SandboxService,
 } from './types';
+
+const FAULT_KINDS = [
+  'server-error',
+  'too-many-requests',
+  'throttling',
+  'reset',
+  'none',
+] as const;
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -18,6 +27,9 @@ export class FaultInjector {
   #rules: FaultRule[] = [];
   #calls = new Map<string, number>();
   #faults = new Map<string, number>();
+  #lostAnswers = new Map<string, number>();
+  #hangs = new Map<string, number>();
+  #fired = new Map<string, number>();
   #perSecond: SandboxCounters['perSecond'] = {
     apigee: {},
     secretsmanager: {},
@@ -53,7 +65,8 @@ export class FaultInjector {
 
   /**
    * Records a call and applies the matching rules: waits for any added latency or hang,
-   * then returns the error to render, if any.
+   * then returns the error to render, if any. A decision with `answerLost` is for after the
+   * call has been handled (see {@link interceptAnswer}); its hang is not waited for here.
    */
   async onCall(
     service: SandboxService,
@@ -81,15 +94,25 @@ export class FaultInjector {
         fire = true;
       }
       if (!fire) continue;
-      hang = rule.hangMs ?? 0;
       const kind = rule.error ?? 'server-error';
-      decision = {
-        error: kind === 'none' ? undefined : kind,
-        status: rule.status ?? 503,
-        ruleId: rule.id,
-      };
+      const error = kind === 'none' ? undefined : kind;
+      this.#fired.set(rule.id, (this.#fired.get(rule.id) ?? 0) + 1);
+      if (rule.hangMs) this.#hangs.set(key, (this.#hangs.get(key) ?? 0) + 1);
+      decision = { error, status: rule.status ?? 503, ruleId: rule.id };
+      if (rule.answerLost) {
+        decision.error = undefined;
+        decision.answerLost = { error, hangMs: rule.hangMs ?? 0 };
+      } else {
+        hang = rule.hangMs ?? 0;
+      }
     }
     if (latency + hang > 0) await sleep(latency + hang);
+    if (decision?.answerLost) {
+      this.#lostAnswers.set(key, (this.#lostAnswers.get(key) ?? 0) + 1);
+      if (decision.answerLost.error)
+        this.#faults.set(key, (this.#faults.get(key) ?? 0) + 1);
+      return decision;
+    }
     if (decision?.error) {
       this.#faults.set(key, (this.#faults.get(key) ?? 0) + 1);
       return decision;
@@ -101,6 +124,9 @@ export class FaultInjector {
     return {
       calls: Object.fromEntries(this.#calls),
       faults: Object.fromEntries(this.#faults),
+      lostAnswers: Object.fromEntries(this.#lostAnswers),
+      hangs: Object.fromEntries(this.#hangs),
+      rules: Object.fromEntries(this.#fired),
       perSecond: structuredClone(this.#perSecond),
     };
   }
@@ -115,6 +141,9 @@ export class FaultInjector {
   resetCounters(): void {
     this.#calls.clear();
     this.#faults.clear();
+    this.#lostAnswers.clear();
+    this.#hangs.clear();
+    this.#fired.clear();
     this.#perSecond = { apigee: {}, secretsmanager: {}, gateway: {} };
   }
 }
@@ -155,6 +184,17 @@ function validateRule(rule: FaultRule): void {
       );
     }
   }
+  if (
+    rule.error !== undefined &&
+    !FAULT_KINDS.includes(rule.error as (typeof FAULT_KINDS)[number])
+  ) {
+    throw new TypeError(
+      `Fault rule ${rule.id}: error must be one of ${FAULT_KINDS.join(', ')}`,
+    );
+  }
+  if (rule.answerLost !== undefined && typeof rule.answerLost !== 'boolean') {
+    throw new TypeError(`Fault rule ${rule.id}: answerLost must be a boolean`);
+  }
   if (rule.path !== undefined) {
     try {
       RegExp(rule.path);
@@ -164,4 +204,57 @@ function validateRule(rule: FaultRule): void {
       );
     }
   }
+}
+
+/**
+ * Puts a decision into effect for one Express request. Returns true when the fault has
+ * answered (or dropped) the call, so the caller must not handle it. For a lost answer the
+ * call is handled normally and only what it sends is replaced, dropped or held.
+ */
+export function applyFault(
+  req: Request,
+  res: Response,
+  decision: FaultDecision | undefined,
+  render: (res: Response, decision: FaultDecision) => void,
+): boolean {
+  if (!decision) return false;
+  if (decision.answerLost) {
+    interceptAnswer(req, res, decision, render);
+    return false;
+  }
+  if (decision.error === 'reset') {
+    req.socket.destroy();
+    return true;
+  }
+  render(res, decision);
+  return true;
+}
+
+/** Replaces, drops or holds the answer the handler is about to send. */
+function interceptAnswer(
+  req: Request,
+  res: Response,
+  decision: FaultDecision,
+  render: (res: Response, decision: FaultDecision) => void,
+): void {
+  const lost = decision.answerLost!;
+  const end = res.end;
+  res.end = function lostEnd(this: Response, ...args: unknown[]) {
+    res.end = end;
+    if (lost.error === 'reset' || (lost.error && res.headersSent)) {
+      req.socket.destroy();
+      return res;
+    }
+    if (lost.error) {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      res.status(200);
+      render(res, { ...decision, error: lost.error });
+      return res;
+    }
+    setTimeout(
+      () => (end as (...a: unknown[]) => void).apply(res, args),
+      lost.hangMs,
+    );
+    return res;
+  } as Response['end'];
 }

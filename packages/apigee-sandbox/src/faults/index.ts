@@ -1,2 +1,2 @@
-export { FaultInjector } from './FaultInjector';
+export { FaultInjector, applyFault } from './FaultInjector';
 export type * from './types';

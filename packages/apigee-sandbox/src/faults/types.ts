@@ -6,12 +6,14 @@ export type SandboxService = 'apigee' | 'secretsmanager' | 'gateway';
  * - `server-error`: HTTP 5xx (`status`, default 503);
  * - `too-many-requests`: HTTP 429;
  * - `throttling`: AWS `ThrottlingException` (HTTP 400); on Apigee it is rendered as a 429;
+ * - `reset`: the connection is closed without an answer;
  * - `none`: no error, only `latencyMs` / `hangMs` apply.
  */
 export type FaultKind =
   | 'server-error'
   | 'too-many-requests'
   | 'throttling'
+  | 'reset'
   | 'none';
 
 /** One fault rule. Every field but `id` narrows or shapes what the rule does. */
@@ -39,6 +41,12 @@ export interface FaultRule {
    * out while the operation still takes effect afterwards, as with a real network hang.
    */
   hangMs?: number;
+  /**
+   * Carry the operation out first, then lose its answer: the client gets `error` (or a
+   * reset) instead of the real answer, or, with `error: 'none'`, the real answer only after
+   * `hangMs` (past its timeout). The change has taken effect either way.
+   */
+  answerLost?: boolean;
 }
 
 /** What the injector decided for one call. */
@@ -49,14 +57,22 @@ export interface FaultDecision {
   status: number;
   /** The rule that fired. */
   ruleId: string;
+  /** Handle the call, then replace or hold its answer (see {@link FaultRule.answerLost}). */
+  answerLost?: { error?: Exclude<FaultKind, 'none'>; hangMs: number };
 }
 
 /** Call counters, as returned by the control API. */
 export interface SandboxCounters {
   /** Calls per `service.operation`. */
   calls: Record<string, number>;
-  /** Injected faults per `service.operation`. */
+  /** Injected faults per `service.operation` (lost answers included). */
   faults: Record<string, number>;
+  /** Calls per `service.operation` that were carried out and whose answer was then lost. */
+  lostAnswers: Record<string, number>;
+  /** Calls per `service.operation` held by a rule's `hangMs`. */
+  hangs: Record<string, number>;
+  /** How often each rule fired, by rule id. */
+  rules: Record<string, number>;
   /** Calls per service per whole second (epoch seconds as keys), for rate measurements. */
   perSecond: Record<SandboxService, Record<string, number>>;
 }

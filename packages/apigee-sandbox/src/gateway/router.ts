@@ -3,7 +3,7 @@ import { parseBasic } from '../apigee/auth';
 import { ApigeeState } from '../apigee/state';
 import { ApiProxy } from '../apigee/types';
 import { SandboxRuntimeConfig } from '../config';
-import { FaultDecision, FaultInjector } from '../faults';
+import { FaultDecision, FaultInjector, applyFault } from '../faults';
 import { RuntimeFault, verifyApiKey } from './verify';
 
 export interface GatewayRouterOptions {
@@ -27,10 +27,7 @@ export function createGatewayRouter(options: GatewayRouterOptions): Router {
     const orgName = decodeURIComponent(req.params[0]);
     const proxyPath = req.params[1] ?? '/';
     const decision = await faults.onCall('gateway', 'verify', req.path);
-    if (decision) {
-      renderGatewayFault(res, decision);
-      return;
-    }
+    if (applyFault(req, res, decision, renderGatewayFault)) return;
     const proxy = state.findProxy(orgName, proxyPath);
     if (!proxy) {
       sendFault(res, 404, {
@@ -71,10 +68,7 @@ export function createGatewayRouter(options: GatewayRouterOptions): Router {
 
   router.get('/runtime/verify', async (req, res) => {
     const decision = await faults.onCall('gateway', 'verify', req.path);
-    if (decision) {
-      renderGatewayFault(res, decision);
-      return;
-    }
+    if (applyFault(req, res, decision, renderGatewayFault)) return;
     const apikey = stringParam(req.query.apikey);
     if (!apikey) {
       sendFault(res, 401, {

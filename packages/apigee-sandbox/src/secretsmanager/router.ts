@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
-import { FaultDecision, FaultInjector } from '../faults';
+import { FaultDecision, FaultInjector, applyFault } from '../faults';
 import { SecretsManagerError } from './errors';
 import { resolveCaller } from './identity';
 import { operations } from './operations';
@@ -66,7 +66,9 @@ export function createSecretsManagerRouter({
           operation,
           req.path,
         );
-        if (decision) throw faultError(decision);
+        const render = (r: Response, d: FaultDecision) =>
+          sendError(r, faultError(d));
+        if (applyFault(req, res, decision, render)) return;
         const result = handler(
           store,
           caller,

@@ -88,18 +88,23 @@ class PortalKeyProvider implements KeyProvider {
 }
 
 const databases = createTestDatabases();
-const world = new TestWorld([
-  {
-    name: 'portal',
-    flavor: 'edge',
-    // The secret uses its own field names (issue item 2: configurable per binding).
+/** Every supported database (SQLite and PostgreSQL), each with its own credential. */
+const dbs = databases.eachSupportedId().map(([id]) => ({
+  id: id as TestDatabaseId,
+  name: `portal-${id.toLowerCase().replace('_', '')}`,
+}));
+const world = new TestWorld(
+  dbs.map(({ name }) => ({
+    name,
+    flavor: 'edge' as const,
+    // The secret uses its own field names (configurable per binding).
     secretValue: {
       apiKey: 'portal-key-0123456789',
       apiSecret: 'portal-secret-0123456789',
       url: 'https://portal',
     },
-  },
-]);
+  })),
+);
 
 beforeAll(async () => {
   await world.start();
@@ -108,46 +113,48 @@ afterAll(async () => {
   await world.stop();
 });
 
-it('rotates through a key provider added by a backend module, with custom secret field names', async () => {
-  const provider = new PortalKeyProvider({
-    consumerKey: 'portal-key-0123456789',
-    consumerSecret: 'portal-secret-0123456789',
-  });
-  const [databaseId] = databases.eachSupportedId()[0];
-  const knex = await databases.init(databaseId as TestDatabaseId);
-  const engine = await world.createEngine({ knex, keyProviders: [provider] });
-  const scenario = world.scenario('portal');
-  const binding = {
-    ...scenario.binding,
-    provider: 'portal',
-    app: 'portal-app',
-    fields: { key: 'apiKey', secret: 'apiSecret' },
-    probe: undefined,
-  };
+it.each(dbs)(
+  'rotates through a key provider added by a backend module, with custom secret field names, on $id',
+  async ({ id, name }) => {
+    const provider = new PortalKeyProvider({
+      consumerKey: 'portal-key-0123456789',
+      consumerSecret: 'portal-secret-0123456789',
+    });
+    const knex = await databases.init(id);
+    const engine = await world.createEngine({ knex, keyProviders: [provider] });
+    const scenario = world.scenario(name);
+    const binding = {
+      ...scenario.binding,
+      provider: 'portal',
+      app: 'portal-app',
+      fields: { key: 'apiKey', secret: 'apiSecret' },
+      probe: undefined,
+    };
 
-  const result = await engine.rotate(binding, {
-    trigger: 'provision',
-    actor: 'scaffolder',
-  });
+    const result = await engine.rotate(binding, {
+      trigger: 'provision',
+      actor: 'scaffolder',
+    });
 
-  expect(result).toMatchObject({ phase: 'completed', trigger: 'provision' });
-  expect(provider.usabilityChecks).toBe(1);
-  const current = world.secretValue('portal')!;
-  expect(Object.keys(current).sort()).toEqual(['apiKey', 'apiSecret', 'url']);
-  expect(current.url).toBe('https://portal');
-  const newKey = provider.keys.find(k => k.consumerKey === current.apiKey)!;
-  expect(newKey.consumerSecret).toBe(current.apiSecret);
-  expect(newKey.apiProducts).toEqual([
-    { apiProduct: 'portal-api', status: 'approved' },
-  ]);
+    expect(result).toMatchObject({ phase: 'completed', trigger: 'provision' });
+    expect(provider.usabilityChecks).toBe(1);
+    const current = world.secretValue(name)!;
+    expect(Object.keys(current).sort()).toEqual(['apiKey', 'apiSecret', 'url']);
+    expect(current.url).toBe('https://portal');
+    const newKey = provider.keys.find(k => k.consumerKey === current.apiKey)!;
+    expect(newKey.consumerSecret).toBe(current.apiSecret);
+    expect(newKey.apiProducts).toEqual([
+      { apiProduct: 'portal-api', status: 'approved' },
+    ]);
 
-  await new Promise(r => setTimeout(r, 2100));
-  expect(await engine.runDueDeletions()).toMatchObject({ deleted: 1 });
-  expect(provider.keys.map(k => k.consumerKey)).toEqual([current.apiKey]);
+    await new Promise(r => setTimeout(r, 2100));
+    expect(await engine.runDueDeletions()).toMatchObject({ deleted: 1 });
+    expect(provider.keys.map(k => k.consumerKey)).toEqual([current.apiKey]);
 
-  const { leaks } = await findSecretLeaks(world, [knex]);
-  expect(leaks).toEqual([]);
-});
+    const { leaks } = await findSecretLeaks(world, [knex]);
+    expect(leaks).toEqual([]);
+  },
+);
 
 it('refuses a second provider with a name already taken', async () => {
   const [databaseId] = databases.eachSupportedId()[0];

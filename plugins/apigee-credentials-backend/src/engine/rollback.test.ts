@@ -72,6 +72,10 @@ const world = new TestWorld(
     { name: `after-promotion-${tag}`, flavor: 'x' as const },
     { name: `throttled-${tag}`, flavor: 'edge' as const },
     { name: `hung-${tag}`, flavor: 'x' as const },
+    ...['PutSecretValue', 'keys.create', 'keys.update'].map(op => ({
+      name: `lost-${op}-${tag}`,
+      flavor: 'edge' as const,
+    })),
     { name: `stuck-rollback-${tag}`, flavor: 'edge' as const },
   ]),
 );
@@ -212,7 +216,7 @@ describe.each(dbs)('rollback on $id', ({ id, tag }) => {
     expect(await world.currentWorks(name)).toBe(true);
   });
 
-  it('is idempotent when calls time out but take effect later (hung requests on every service)', async () => {
+  it('completes when answers are lost after the calls took effect, or calls take effect after the client gave up', async () => {
     const name = `hung-${tag}`;
     const impatient = await world.createEngine({
       knex,
@@ -222,30 +226,46 @@ describe.each(dbs)('rollback on $id', ({ id, tag }) => {
           provider.requestTimeout = { milliseconds: 300 };
         }
         data.apigeeCredentials.aws.requestTimeout = { milliseconds: 300 };
+        data.apigeeCredentials.rotation.probeRequestTimeout = {
+          milliseconds: 300,
+        };
       },
     });
-    // Each first call is held 700 ms, then carried out anyway, after its client gave up.
-    for (const [service, operation] of [
-      ['secretsmanager', 'PutSecretValue'],
-      ['apigee', 'keys.create'],
-      ['apigee', 'keys.update'],
-      ['secretsmanager', 'UpdateSecretVersionStage'],
-    ] as const) {
+    // The first call of each is carried out, but its client never sees the answer; the
+    // first PutSecretValue is held 700 ms and carried out after its client gave up.
+    const faults = [
+      ['secretsmanager', 'PutSecretValue', { error: 'none', hangMs: 700 }],
+      ['apigee', 'keys.create', { answerLost: true }],
+      ['apigee', 'keys.update', { error: 'reset', answerLost: true }],
+      ['gateway', 'verify', { status: 502, answerLost: true }],
+      [
+        'secretsmanager',
+        'UpdateSecretVersionStage',
+        { error: 'none', hangMs: 700, answerLost: true },
+      ],
+    ] as const;
+    for (const [service, operation, fault] of faults) {
       world.sandbox.faults.addRule({
-        id: `hang-${operation}`,
+        id: `lost-${operation}`,
         service,
         operation,
-        error: 'server-error',
+        path: service === 'apigee' ? world.scenario(name).app : undefined,
         failNext: 1,
-        hangMs: 700,
+        ...fault,
       });
     }
+    world.sandbox.faults.resetCounters();
     const result = await impatient.rotate(world.scenario(name).binding, {
       trigger: 'manual',
     });
     expect(result.phase).toBe('completed');
-    await new Promise(r => setTimeout(r, 800)); // let the held calls land
+    await new Promise(r => setTimeout(r, 1500)); // let the held calls land
+    const fired = world.sandbox.faults.counters().rules;
+    for (const [, operation] of faults) {
+      expect(fired[`lost-${operation}`]).toBe(1);
+    }
     const current = world.secretValue(name)!;
+    expect(current.consumerKey).not.toBe(world.scenario(name).initialKey);
     expect(
       world
         .appKeys(name)
@@ -259,6 +279,38 @@ describe.each(dbs)('rollback on $id', ({ id, tag }) => {
     expect(world.secretVersions(name)).toHaveLength(2);
     expect(await world.currentWorks(name)).toBe(true);
   });
+
+  it.each([
+    {
+      operation: 'PutSecretValue',
+      service: 'secretsmanager',
+      failedPhase: 'started',
+    },
+    { operation: 'keys.create', service: 'apigee', failedPhase: 'created' },
+    { operation: 'keys.update', service: 'apigee', failedPhase: 'imported' },
+  ] as const)(
+    'rolls back what $operation did although every answer to it was lost',
+    async ({ operation, service, failedPhase }) => {
+      const name = `lost-${operation}-${tag}`;
+      world.sandbox.faults.addRule({
+        id: 'always-lost',
+        service,
+        operation,
+        errorRate: 1,
+        answerLost: true,
+      });
+      onCheckpoint = checkpoint => {
+        if (checkpoint === 'rolling_back:persisted')
+          world.sandbox.faults.clearRules();
+      };
+      const result = await engine.rotate(world.scenario(name).binding, {
+        trigger: 'manual',
+      });
+      expect(result).toMatchObject({ phase: 'failed', failedPhase });
+      await expectUntouched(name);
+      expect(world.secretVersions(name)).toHaveLength(2); // the undone pending one is unlabelled
+    },
+  );
 
   it('keeps retrying a rollback that cannot finish yet, and resume() completes it later', async () => {
     const name = `stuck-rollback-${tag}`;
