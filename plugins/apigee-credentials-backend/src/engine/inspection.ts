@@ -58,12 +58,12 @@ export async function inspectCredential(
   const { binding } = stored;
   const appRead = readApp(deps, stored);
   appRead.catch(() => undefined); // awaited below
-  // A rotation follows a binding proven before: its value is read alongside, and dropped
-  // unless the ownership still holds.
+  // The value is read beside the metadata when it will be needed and the binding is not
+  // known to be someone else's: a first check (its key is not known yet), or a proven
+  // binding whose rotation follows. It is dropped unless the ownership holds.
   const valueRead =
-    options.readValue &&
-    stored.ownership &&
-    stored.ownership.state !== 'unverified'
+    !stored.ownership ||
+    (options.readValue && stored.ownership.state !== 'unverified')
       ? readCurrent(deps, stored)
       : undefined;
   valueRead?.catch(() => undefined); // awaited below
