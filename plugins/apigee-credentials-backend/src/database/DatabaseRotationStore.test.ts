@@ -78,6 +78,56 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasTable('rotations')).toBe(false);
     });
 
+    it('selects for a check only new, changed and due bindings, never-checked first, at most the batch', async () => {
+      await store.upsertBindings(
+        [binding('b1'), binding('b2'), binding('b3')],
+        at(0),
+      );
+      expect(await store.listBindingsToCheck(at(0), 10)).toEqual([
+        'b1',
+        'b2',
+        'b3',
+      ]);
+      const checked = (nextCheckAt: Date) => ({
+        drift: [],
+        ownership: { state: 'verified' as const },
+        currentVersionId: 'v1',
+        nextCheckAt,
+      });
+      await store.recordCheck('b1', checked(at(100)), at(1));
+      await store.recordCheck('b2', checked(at(50)), at(1));
+      expect(await store.listBindingsToCheck(at(2), 10)).toEqual(['b3']);
+      expect(await store.listBindingsToCheck(at(60), 10)).toEqual(['b3', 'b2']);
+      expect(await store.listBindingsToCheck(at(200), 2)).toEqual(['b3', 'b2']);
+
+      // An unchanged sync keeps the schedule; a changed annotation is checked at once.
+      await store.upsertBindings([binding('b1'), binding('b2')], at(3));
+      expect(await store.listBindingsToCheck(at(4), 10)).toEqual(['b3']);
+      await store.upsertBindings([binding('b1', { maxAge: 'P30D' })], at(5));
+      expect(await store.listBindingsToCheck(at(6), 10)).toEqual(['b1', 'b3']);
+      expect(await store.getBinding('b1')).toMatchObject({
+        ownership: { state: 'verified' },
+        currentVersionId: 'v1',
+      });
+      // Another secret: nothing learned about the old one holds, ownership included.
+      await store.upsertBindings(
+        [
+          binding('b2', {
+            secret: {
+              name: 'svc/other',
+              accountId: '111111111111',
+              region: 'eu-west-1',
+            },
+          }),
+        ],
+        at(7),
+      );
+      const moved = (await store.getBinding('b2'))!;
+      expect(moved.ownership).toBeUndefined();
+      expect(moved.currentVersionId).toBeUndefined();
+      expect(moved.nextCheckAt).toBeUndefined();
+    });
+
     it('upserts bindings, keeping engine state unless the binding now points elsewhere', async () => {
       await store.upsertBindings([binding('b1')], at(0));
       await store.recordDrift('b1', [], at(1), {
