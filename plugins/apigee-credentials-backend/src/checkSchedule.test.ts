@@ -7,7 +7,12 @@ import {
 import { RunningSandbox, startSandbox } from '@keyrotation/apigee-sandbox';
 import request from 'supertest';
 import { createTestDatabases } from './__testUtils__/databases';
-import { startPluginBackend } from './__testUtils__/pluginBackend';
+import {
+  DEMO_ACCESS_KEY,
+  DEMO_ACCOUNT,
+  demoSandboxConfig,
+  startPluginBackend,
+} from './__testUtils__/pluginBackend';
 
 // The steady state of a fleet must cost almost nothing upstream: each binding is checked on
 // its own schedule (`apigeeCredentials.checkInterval`), a pass looks only at what is due,
@@ -15,8 +20,6 @@ import { startPluginBackend } from './__testUtils__/pluginBackend';
 
 jest.setTimeout(120_000);
 
-const ACCOUNT = '111111111111';
-const ACCESS_KEY = 'TESTSANDBOX111111111';
 const API = '/api/apigee-credentials/v1';
 const CHECK_INTERVAL_MS = 2_000;
 
@@ -27,7 +30,7 @@ const annotation = (fields: Record<string, string>) =>
 
 const edge = {
   provider: 'acme-edge',
-  account: `'${ACCOUNT}'`,
+  account: `'${DEMO_ACCOUNT}'`,
   region: 'eu-west-1',
 };
 
@@ -88,34 +91,7 @@ describe.each(databases.eachSupportedId())(
       return startPluginBackend({
         knex: await databases.init(databaseId),
         entities,
-        config: {
-          aws: {
-            accounts: [
-              {
-                accountId: ACCOUNT,
-                accessKeyId: ACCESS_KEY,
-                secretAccessKey: 'sandbox',
-              },
-            ],
-          },
-          apigeeCredentials: {
-            providers: [
-              {
-                name: 'acme-edge',
-                type: 'edge',
-                organization: 'acme-edge',
-                baseUrl: sandbox.url,
-                auth: {
-                  type: 'basic',
-                  username: 'admin@example.com',
-                  password: 'sandbox-admin-password',
-                },
-              },
-            ],
-            aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
-            checkInterval,
-          },
-        },
+        config: demoSandboxConfig(sandbox.url, { checkInterval }),
       });
     }
 
@@ -173,7 +149,10 @@ describe.each(databases.eachSupportedId())(
       const sm = new SecretsManagerClient({
         endpoint: sandbox.url,
         region: 'eu-west-1',
-        credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'sandbox' },
+        credentials: {
+          accessKeyId: DEMO_ACCESS_KEY,
+          secretAccessKey: 'sandbox',
+        },
       });
       await sm.send(
         new PutSecretValueCommand({

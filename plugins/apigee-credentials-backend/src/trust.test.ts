@@ -7,7 +7,12 @@ import {
 import { RunningSandbox, startSandbox } from '@keyrotation/apigee-sandbox';
 import request from 'supertest';
 import { createTestDatabases } from './__testUtils__/databases';
-import { startPluginBackend } from './__testUtils__/pluginBackend';
+import {
+  DEMO_ACCESS_KEY,
+  DEMO_ACCOUNT,
+  demoSandboxConfig,
+  startPluginBackend,
+} from './__testUtils__/pluginBackend';
 
 // The catalog is written by its users: an annotation naming an app and a secret proves
 // nothing about who owns them. These tests drive the real plugin against the sandbox's
@@ -16,8 +21,6 @@ import { startPluginBackend } from './__testUtils__/pluginBackend';
 
 jest.setTimeout(120_000);
 
-const ACCOUNT = '111111111111';
-const ACCESS_KEY = 'TESTSANDBOX111111111';
 const API = '/api/apigee-credentials/v1';
 const ADMIN = 'user:default/root';
 
@@ -39,7 +42,7 @@ const component = (
 
 const paymentsProd = {
   provider: 'acme-edge',
-  account: `'${ACCOUNT}'`,
+  account: `'${DEMO_ACCOUNT}'`,
   region: 'eu-west-1',
   developer: 'payments-team@example.com',
   app: 'payments-service',
@@ -62,7 +65,7 @@ const entities: Entity[] = [
   component('legacy-service', 'team-orders', {
     'apigee.keyrotation.dev/prod': annotation({
       provider: 'acme-x',
-      account: `'${ACCOUNT}'`,
+      account: `'${DEMO_ACCOUNT}'`,
       region: 'eu-west-1',
       developer: 'payments-team@example.com',
       app: 'payments-service',
@@ -82,7 +85,7 @@ describe.each(databases.eachSupportedId())('trust on %s', databaseId => {
     sm = new SecretsManagerClient({
       endpoint: sandbox.url,
       region: 'eu-west-1',
-      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'sandbox' },
+      credentials: { accessKeyId: DEMO_ACCESS_KEY, secretAccessKey: 'sandbox' },
     });
   });
   afterEach(async () => {
@@ -97,46 +100,14 @@ describe.each(databases.eachSupportedId())('trust on %s', databaseId => {
       allow: (permission, credentials) =>
         permission.name !== 'apigee-credentials.admin' ||
         (credentials?.principal as any)?.userEntityRef === ADMIN,
-      config: {
-        aws: {
-          accounts: [
-            {
-              accountId: ACCOUNT,
-              accessKeyId: ACCESS_KEY,
-              secretAccessKey: 'sandbox',
-            },
-          ],
+      config: demoSandboxConfig(sandbox.url, {
+        rotation: {
+          keyPropagationDelay: { seconds: 0 },
+          // Low floors, so that only ownership stands between the attacker and a rotation.
+          minimumMaxAge: { seconds: 1 },
         },
-        apigeeCredentials: {
-          providers: [
-            {
-              name: 'acme-edge',
-              type: 'edge',
-              organization: 'acme-edge',
-              baseUrl: sandbox.url,
-              auth: {
-                type: 'basic',
-                username: 'admin@example.com',
-                password: 'sandbox-admin-password',
-              },
-            },
-            {
-              name: 'acme-x',
-              type: 'x',
-              organization: 'acme-x',
-              baseUrl: sandbox.url,
-              auth: { type: 'accessToken', token: 'sandbox-acme-x-token' },
-            },
-          ],
-          aws: { allowedAccountIds: [ACCOUNT], endpoint: sandbox.url },
-          rotation: {
-            keyPropagationDelay: { seconds: 0 },
-            // Low floors, so that only ownership stands between the attacker and a rotation.
-            minimumMaxAge: { seconds: 1 },
-          },
-          manualRotationCooldown: { seconds: 0 },
-        },
-      },
+        manualRotationCooldown: { seconds: 0 },
+      }),
     });
   }
 

@@ -126,3 +126,52 @@ export async function startPluginBackend(
     actionsRegistry,
   };
 }
+
+/** The default sandbox seed's AWS account, and the access key that selects it. */
+export const DEMO_ACCOUNT = '111111111111';
+export const DEMO_ACCESS_KEY = 'TESTSANDBOX111111111';
+
+/**
+ * Root config for the plugin against a sandbox with its default seed (the demo's Apigee
+ * organisations and AWS account); `apigeeCredentials` adds to or overrides the plugin's block.
+ */
+export function demoSandboxConfig(
+  sandboxUrl: string,
+  apigeeCredentials: JsonObject = {},
+): JsonObject {
+  return {
+    aws: {
+      accounts: [
+        {
+          accountId: DEMO_ACCOUNT,
+          accessKeyId: DEMO_ACCESS_KEY,
+          secretAccessKey: 'sandbox',
+        },
+      ],
+    },
+    apigeeCredentials: {
+      providers: [
+        {
+          name: 'acme-edge',
+          type: 'edge',
+          organization: 'acme-edge',
+          baseUrl: sandboxUrl,
+          auth: {
+            type: 'basic',
+            username: 'admin@example.com',
+            password: 'sandbox-admin-password',
+          },
+        },
+        {
+          name: 'acme-x',
+          type: 'x',
+          organization: 'acme-x',
+          baseUrl: sandboxUrl,
+          auth: { type: 'accessToken', token: 'sandbox-acme-x-token' },
+        },
+      ],
+      aws: { allowedAccountIds: [DEMO_ACCOUNT], endpoint: sandboxUrl },
+      ...apigeeCredentials,
+    },
+  };
+}
