@@ -7,8 +7,8 @@ import {
   StoredBinding,
 } from '../database/RotationStore';
 import { TargetClaim } from '../ownership/targetClaims';
-import { maxAgeMsOf, nextCheckAt } from './checkSchedule';
 import { resolveSecretReference } from '../secrets/arn';
+import { maxAgeMsOf, nextCheckAt } from './checkSchedule';
 import { EngineDependencies } from './context';
 import { DeletionSummary, runDueDeletions } from './deletions';
 import { durationToMs, formatMs } from './durations';
@@ -242,9 +242,10 @@ export class RotationEngine {
   }
 
   /**
-   * The bindings a scheduled pass looks at now, most overdue first, at most
-   * `checkBatchSize`: never checked, due for their periodic check, or due for rotation.
-   * Everything else costs no call to Apigee or AWS; what does not fit waits for the next pass.
+   * The bindings a scheduled pass looks at now: those whose next check has come (never
+   * checked first, then the longest overdue), at most `checkBatchSize`. A check schedules the
+   * next one no later than the rotation is due, so due rotations are among them. Everything
+   * else costs no call to Apigee or AWS; what does not fit waits for the next pass.
    */
   async listBindingsToCheck(): Promise<string[]> {
     return this.#store.listBindingsToCheck(

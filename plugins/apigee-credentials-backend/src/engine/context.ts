@@ -1,4 +1,3 @@
-import { OwnershipSettings } from '../ownership/ownershipSettings';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ApiKeyDetails,
@@ -14,6 +13,7 @@ import {
   RotationStore,
   StoredBinding,
 } from '../database/RotationStore';
+import { OwnershipSettings } from '../ownership/ownershipSettings';
 import { SecretStore } from '../secrets/SecretStore';
 import {
   CredentialFields,

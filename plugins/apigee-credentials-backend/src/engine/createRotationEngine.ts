@@ -1,7 +1,3 @@
-import {
-  OwnershipSettings,
-  readOwnershipSettings,
-} from '../ownership/ownershipSettings';
 import { DatabaseService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import {
@@ -12,6 +8,10 @@ import { KeyProvider } from '@keyrotation/backstage-plugin-apigee-credentials-no
 import { Duration } from 'luxon';
 import pLimit from 'p-limit';
 import { DatabaseRotationStore } from '../database/DatabaseRotationStore';
+import {
+  OwnershipSettings,
+  readOwnershipSettings,
+} from '../ownership/ownershipSettings';
 import { ProviderRegistry } from '../providers/ProviderRegistry';
 import { AwsSecretStore, SecretStore } from '../secrets/SecretStore';
 import { Clock, systemClock } from './clock';
