@@ -418,7 +418,13 @@ describe.each(databases.eachSupportedId())(
       );
       expect(prod.keyFingerprint).toMatch(/^sha256:/);
       // Every rotation's outcome is audited, whoever started it.
-      await new Promise(r => setTimeout(r, 500));
+      const outcomeAudited = () =>
+        auditor.createEvent.mock.calls.some(
+          ([event]) => event.eventId === 'credential-rotation-outcome',
+        );
+      for (let i = 0; i < 100 && !outcomeAudited(); i++) {
+        await new Promise(r => setTimeout(r, 100));
+      }
       expect(auditor.createEvent).toHaveBeenCalledWith(
         expect.objectContaining({ eventId: 'credential-rotation-outcome' }),
       );
