@@ -1,13 +1,13 @@
 /** Settings that the control API can change while the sandbox runs. */
 export interface SandboxRuntimeConfig {
   /**
-   * How long Apigee's runtime keeps serving its cached view of keys (ref B.4: 180 s on real
+   * How long Apigee's runtime keeps serving its cached view of keys (180 s on real
    * Apigee). New keys are rejected, deleted or revoked keys accepted, until it has passed.
    */
   propagationDelayMs: number;
-  /** Lifetime of Edge `/oauth/token` access tokens (ref A.2; often quoted as 1799 s). */
+  /** Lifetime of Edge `/oauth/token` access tokens (often quoted as 1799 s). */
   tokenLifetimeSeconds: number;
-  /** Lifetime of Google `/token` access tokens for Apigee X (ref B.1: 3600 s). */
+  /** Lifetime of Google `/token` access tokens for Apigee X (3600 s on Google). */
   googleTokenLifetimeSeconds: number;
 }
 

@@ -28,8 +28,8 @@ function secretsClient(url: string) {
 const ordersApp = (url: string) =>
   `${url}/v1/organizations/acme-edge/developers/orders-team@example.com/apps/orders-service`;
 
-describe('composed sandbox (ref E)', () => {
-  it('serves a seeded secret to the real AWS SDK, whose key then passes the gateway (ref C.1, E)', async () => {
+describe('composed sandbox', () => {
+  it('serves a seeded secret to the real AWS SDK, whose key then passes the gateway', async () => {
     const sandbox = await startSandbox({ port: 0 });
     try {
       const client = secretsClient(sandbox.url);

@@ -37,7 +37,7 @@ export interface StartSandboxOptions {
   persistPath?: string;
   /** Fault rules active from the start (and restored by reset). */
   faults?: FaultRule[];
-  /** Apigee key-cache delay at the gateway (ref B.4); 0 unless set. */
+  /** Apigee key-cache delay at the gateway (180 s on real Apigee); 0 unless set. */
   propagationDelayMs?: number;
   /** Edge /oauth/token access-token lifetime; 1799 s unless set. */
   tokenLifetimeSeconds?: number;

@@ -3,7 +3,7 @@
  * sandbox fails a quarter of the Apigee and Secrets Manager calls and rotation workers are
  * SIGKILLed at random moments. A consumer reads AWSCURRENT and calls the gateway with it the
  * whole time. Once faults stop and the engine converged, it checks the invariants of
- * DESIGN.md §3 and prints one JSON line of figures; it exits non-zero when any must-be-zero
+ * docs/protocol.md and prints one JSON line of figures; it exits non-zero when any must-be-zero
  * figure is not zero (or too few rotations ran).
  *
  * Run from this package: node --require @backstage/cli/config/nodeTransform.cjs chaos/run.ts

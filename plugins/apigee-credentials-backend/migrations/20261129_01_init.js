@@ -37,7 +37,7 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('rotations', table => {
     table.comment(
-      'One row per rotation: a persisted state machine (DESIGN.md section 3)',
+      'One row per rotation: a persisted state machine (see docs/protocol.md)',
     );
     table
       .string('id', 64)

@@ -11,8 +11,8 @@ jest.setTimeout(120_000);
 /*
  * Two replicas of the real plugin (two backends, each with its own connection pool) on one
  * PostgreSQL database get the same rotate requests at the same moment. The per-binding lease
- * (DESIGN.md §3) must let exactly one of them rotate; the other answers 409 (a rotation is
- * running) or, when the first one already finished, 429 (manual cooldown).
+ * must let exactly one of them rotate; the other answers 409 (a rotation is running) or,
+ * when the first one already finished, 429 (manual cooldown).
  */
 const databases = createTestDatabases();
 const postgres = databases
@@ -79,7 +79,7 @@ if (postgres.length === 0) {
 }
 
 describe.each(postgres)('two replicas on %s', databaseId => {
-  it('rotate requests sent to both replicas at once rotate each binding exactly once: one 202, the other 409 or 429, no duplicate key (DESIGN.md §3 leases)', async () => {
+  it('rotate requests sent to both replicas at once rotate each binding exactly once: one 202, the other 409 or 429, no duplicate key', async () => {
     const first = await databases.init(databaseId);
     // A second, independent pool to the same database, as a second process would have.
     const second = knexFactory(first.client.config as Knex.Config);

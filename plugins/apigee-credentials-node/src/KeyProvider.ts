@@ -78,7 +78,7 @@ export interface NewApiKey {
 }
 
 /**
- * One reason why a key cannot be used to call an API proxy (ref D "Usable key").
+ * One reason why a key cannot be used to call an API proxy.
  *
  * @public
  */
@@ -114,7 +114,7 @@ export interface KeyUsability {
 export interface KeyProvider {
   /** Name the bindings use to refer to this provider (from config). */
   readonly name: string;
-  /** Largest number of keys an app may hold, when known (ref D: no documented limit). */
+  /** Largest number of keys an app may hold, when known (Apigee documents no limit). */
   readonly maxKeysPerApp?: number;
 
   /** Reads the app and its keys. Throws a `not-found` error when the app or developer is unknown. */

@@ -21,7 +21,7 @@ const app = (
   ...patch,
 });
 
-describe('assessKeyUsability (ref D "Usable key")', () => {
+describe('assessKeyUsability', () => {
   it('accepts an approved, unexpired key of an approved app with an approved product', () => {
     expect(assessKeyUsability(app(), app().keys[0])).toEqual({
       usable: true,

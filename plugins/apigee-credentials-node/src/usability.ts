@@ -19,7 +19,8 @@ export interface AssessKeyUsabilityOptions {
 /**
  * Judges whether a key of an app can be used to call API proxies: the key exists, is
  * approved and not expired, its app is approved, its developer active, and it holds
- * approved associations with exactly the expected products (ref D "Usable key").
+ * approved associations with exactly the expected products (see
+ * docs/apigee-and-aws-facts.md, Usable key).
  *
  * @public
  */

@@ -16,7 +16,7 @@ import { createPublishLocalAction } from './actions/publishLocal';
 import { LocalCatalogDirectory } from './localCatalog/LocalCatalogDirectory';
 import { createTestActionContext } from './__testUtils__/mockActionContext';
 
-// The demo template shipped in examples/ (issue 7): checked against the actions it calls.
+// The demo template shipped in examples/: checked against the actions it calls.
 const templateDir = path.resolve(
   __dirname,
   '../../../examples/templates/apigee-consumer',

@@ -5,7 +5,7 @@ import { apigeeErrors } from './errors';
 import { ApigeeState } from './state';
 import { EdgeUser, Organization } from './types';
 
-/** The Edge SSO client credentials every Edge tool sends (ref A.2: `edgecli:edgeclisecret`). */
+/** The Edge SSO client credentials every Edge tool sends: `edgecli:edgeclisecret`. */
 export const EDGE_CLIENT_ID = 'edgecli';
 export const EDGE_CLIENT_SECRET = 'edgeclisecret';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -48,8 +48,8 @@ export interface GoogleTokenResponse {
 
 /**
  * Credentials for the management API: Edge Basic auth and the Edge SSO password /
- * refresh grants issuing HS256 JWTs (ref A.2), and for X static bearer tokens plus the
- * Google JWT-bearer grant for service accounts (ref B.1).
+ * refresh grants issuing HS256 JWTs, and for X static bearer tokens plus the
+ * Google JWT-bearer grant for service accounts.
  */
 export class ApigeeAuth {
   readonly #state: ApigeeState;
@@ -74,7 +74,7 @@ export class ApigeeAuth {
 
   // ------------------------------------------------------------------ Edge SSO
 
-  /** `POST /oauth/token` (ref A.2): client Basic header, then password or refresh grant. */
+  /** `POST /oauth/token`: client Basic header, then password or refresh grant. */
   async edgeTokenGrant(
     authorization: string | undefined,
     form: Record<string, string | undefined>,
@@ -217,7 +217,7 @@ export class ApigeeAuth {
     return undefined;
   }
 
-  /** Checks Basic or Bearer credentials for an Edge organisation (ref A.2). */
+  /** Checks Basic or Bearer credentials for an Edge organisation. */
   async authenticateEdge(
     authorization: string | undefined,
     org: Organization,
@@ -259,7 +259,7 @@ export class ApigeeAuth {
 
   // -------------------------------------------------------------- Google / X
 
-  /** `POST /token` JWT-bearer grant for a seeded service account (ref B.1). */
+  /** `POST /token` JWT-bearer grant for a seeded service account. */
   async googleTokenGrant(
     form: Record<string, string | undefined>,
     ownTokenUrl: string,

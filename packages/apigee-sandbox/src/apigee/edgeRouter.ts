@@ -6,7 +6,7 @@ import {
 } from './managementRouter';
 
 /**
- * Apigee Edge / OPDK management API (ref A): Basic or Edge SSO bearer auth, JSON-number
+ * Apigee Edge / OPDK management API: Basic or Edge SSO bearer auth, JSON-number
  * timestamps, 201 on keys/create, 204 on `?action=`, `{code,message,contexts}` errors.
  */
 export function createEdgeRouter(
@@ -17,7 +17,7 @@ export function createEdgeRouter(
       dialect: 'edge',
       authenticate: (req, org) =>
         options.auth.authenticateEdge(req.headers.authorization, org),
-      // ref A.3 caveats: a caller-supplied key never expires on Edge; expiresAt is ignored.
+      // A caller-supplied key never expires on Edge; expiresAt is ignored.
       importedKeyExpiry: () => -1,
       keyCreatedStatus: 201,
       createdStatus: 201,

@@ -1,4 +1,4 @@
-/** google.rpc canonical codes used by the Apigee X error bodies (ref B.5). */
+/** google.rpc canonical codes used by the Apigee X error bodies. */
 export type RpcStatus =
   | 'INVALID_ARGUMENT'
   | 'FAILED_PRECONDITION'
@@ -27,7 +27,7 @@ export interface ApigeeErrorSpec {
 
 /**
  * A management-API error, independent of dialect. Routers render it as an Edge body
- * (`{code,message,contexts}`, ref A.5) or a google.rpc body (ref B.5).
+ * (`{code,message,contexts}`) or a google.rpc body (X).
  */
 export class ApigeeError extends Error {
   readonly spec: ApigeeErrorSpec;
@@ -40,11 +40,12 @@ export class ApigeeError extends Error {
 }
 
 /**
- * The error catalogue. Codes and messages marked (ref …) are documented; the others are
- * sandbox choices in the same style, listed as such in the README.
+ * The error catalogue. Codes and messages marked "Documented" are Apigee's own (see
+ * docs/apigee-and-aws-facts.md); the others are sandbox choices in the same style, listed as
+ * such in the README.
  */
 export const apigeeErrors = {
-  /** ref A.5, B.5 */
+  /** Documented on Edge and X. */
   consumerKeyExists: () =>
     new ApigeeError({
       httpStatus: 409,
@@ -52,7 +53,7 @@ export const apigeeErrors = {
       message: 'ConsumerKey already exists',
       rpcStatus: 'ABORTED',
     }),
-  /** ref A.5, B.5 */
+  /** Documented on Edge and X. */
   appNotFound: (app: string, developer: string) =>
     new ApigeeError({
       httpStatus: 404,
@@ -61,7 +62,7 @@ export const apigeeErrors = {
       rpcStatus: 'NOT_FOUND',
       subject: app,
     }),
-  /** ref A.5 */
+  /** Documented on Edge. */
   developerNotFound: (developer: string, org: string) =>
     new ApigeeError({
       httpStatus: 404,
@@ -70,7 +71,7 @@ export const apigeeErrors = {
       rpcStatus: 'NOT_FOUND',
       subject: developer,
     }),
-  /** ref A.5, B.5 */
+  /** Documented on Edge; X assumed alike. */
   keyNotFound: () =>
     new ApigeeError({
       httpStatus: 404,
@@ -78,7 +79,7 @@ export const apigeeErrors = {
       message: 'Invalid consumer key for Given App',
       rpcStatus: 'NOT_FOUND',
     }),
-  /** ref A.5 (Edge answers 500, sic); X answers 400 FAILED_PRECONDITION (sandbox choice). */
+  /** Edge answers 500 (sic); X answers 400 FAILED_PRECONDITION (sandbox choice). */
   productNotOnKey: (product: string) =>
     new ApigeeError({
       httpStatus: 500,
@@ -96,7 +97,7 @@ export const apigeeErrors = {
       rpcStatus: 'NOT_FOUND',
       subject: product,
     }),
-  /** ref A.5 (message); the code is a sandbox choice. */
+  /** Edge's documented message; the code is a sandbox choice. */
   appExists: (app: string) =>
     new ApigeeError({
       httpStatus: 409,
@@ -129,7 +130,7 @@ export const apigeeErrors = {
       rpcStatus: 'INVALID_ARGUMENT',
       subject: product,
     }),
-  /** ref D: the cap is configurable per organisation. */
+  /** Apigee documents no cap; here it is configurable per organisation. */
   tooManyKeys: (app: string, max: number) =>
     new ApigeeError({
       httpStatus: 400,

@@ -25,15 +25,15 @@ export interface DialectBehaviour {
   authenticate(req: Request, org: Organization): Promise<void> | void;
   /** `expiresAt` (ms epoch, -1 = never) for an imported key, from the keys/create body. */
   importedKeyExpiry(body: Record<string, unknown>, nowMs: number): number;
-  /** HTTP status of keys/create (ref B.6: Edge 201, X 200). */
+  /** HTTP status of keys/create: Edge 201, X 200. */
   keyCreatedStatus: number;
   /** HTTP status of app and developer creation. */
   createdStatus: number;
-  /** Whether `POST …/keys` (without `/create`) exists (X only, ref B.2). */
+  /** Whether `POST …/keys` (without `/create`) exists (X only). */
   acceptsPostKeys: boolean;
-  /** Key-product approve/revoke reply: Edge 204 (ref A.3 #9), X 200 `{}` (ref B.2). */
+  /** Key-product approve/revoke reply: Edge 204, X 200 `{}`. */
   replyToKeyProductAction(res: Response): void;
-  /** What `PUT …/keys/{key}` may change (ref A.3 #7 vs B.2 replaceDeveloperAppKey). */
+  /** What `PUT …/keys/{key}` may change: Edge products and attributes, X scopes only. */
   putKeyFields: ReadonlyArray<'apiProducts' | 'attributes' | 'scopes'>;
 }
 
@@ -185,7 +185,7 @@ export function createManagementRouter(
         req.params.app,
       );
       // 200 with the deleted app, keys included, in both dialects, as for a deleted key
-      // (ref A.3 #11, B.2); the reference has no entry of its own for deleting an app.
+      // (Apigee documents no answer of its own for deleting an app).
       res.json(appView(dialect, app));
     }),
   );
@@ -223,7 +223,7 @@ export function createManagementRouter(
               req.params.app,
               action,
             );
-            r.status(204).end(); // ref A.3 #13, B.2
+            r.status(204).end(); // app approve/revoke: 204, no body
           });
     handler(req, res, next);
   });
@@ -270,14 +270,14 @@ export function createManagementRouter(
         req.params.app,
         req.params.consumerKey,
       );
-      res.json(keyView(dialect, key)); // ref A.3 #11: 200 with the deleted key
+      res.json(keyView(dialect, key)); // 200 with the deleted key
     }),
   );
   router.post(keyPath, (req, res, next) => {
     const handler =
       req.query.action === undefined
         ? operation('keys.update', ({ res: r, org, body }) => {
-            // ref A.3 #6, B.4: products appended, attributes replaced.
+            // Products appended, attributes replaced.
             const key = state.updateKey(
               org.name,
               req.params.developer,
@@ -299,7 +299,7 @@ export function createManagementRouter(
               req.params.consumerKey,
               parseAction(req.query.action)!,
             );
-            r.status(204).end(); // ref A.3 #8
+            r.status(204).end(); // key approve/revoke: 204, no body
           });
     handler(req, res, next);
   });
@@ -355,7 +355,7 @@ export function createManagementRouter(
         req.params.consumerKey,
         req.params.product,
       );
-      res.json(keyView(dialect, key)); // ref A.3 #10
+      res.json(keyView(dialect, key)); // 200 with the key
     }),
   );
 

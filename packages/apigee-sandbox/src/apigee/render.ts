@@ -4,7 +4,7 @@ import { FaultDecision } from '../faults';
 import { ApigeeError, RpcStatus } from './errors';
 import { ApigeeDialect } from './types';
 
-/** Edge management error body `{code, message, contexts}` (ref A.5). */
+/** Edge management error body `{code, message, contexts}`. */
 export function renderEdgeError(res: Response, error: ApigeeError): void {
   const { httpStatus, code, message } = error.spec;
   if (httpStatus === 401)
@@ -13,7 +13,7 @@ export function renderEdgeError(res: Response, error: ApigeeError): void {
 }
 
 /**
- * google.rpc.Status body (ref B.5). The Edge-style code travels as the PreconditionFailure
+ * Apigee X's google.rpc.Status body. The Edge-style code travels as the PreconditionFailure
  * violation type, which is where Apigee clients look for it.
  */
 export function renderXError(res: Response, error: ApigeeError): void {

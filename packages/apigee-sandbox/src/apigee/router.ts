@@ -57,7 +57,7 @@ export function createApigeeRouter(options: ApigeeRouterOptions): Router {
       }
     };
 
-  // ref A.2: Edge SSO password / refresh_token grants.
+  // Edge SSO password / refresh_token grants.
   router.post(
     '/oauth/token',
     form,
@@ -65,7 +65,7 @@ export function createApigeeRouter(options: ApigeeRouterOptions): Router {
       auth.edgeTokenGrant(req.headers.authorization, formFields(req.body)),
     ),
   );
-  // ref B.1: Google OAuth2 JWT-bearer grant for service accounts.
+  // Google OAuth2 JWT-bearer grant for service accounts.
   router.post(
     '/token',
     form,
@@ -80,7 +80,7 @@ export function createApigeeRouter(options: ApigeeRouterOptions): Router {
   router.use(['/v1/organizations/:org', '/v1/o/:org'], (req, res, next) => {
     const org = options.state.findOrganization(req.params.org);
     const viaShortAlias = req.baseUrl.startsWith('/v1/o/');
-    // `/v1/o/` is an Edge alias only (ref A.1); X knows only `/v1/organizations/`.
+    // `/v1/o/` is an Edge alias only; X knows only `/v1/organizations/`.
     if (!org || (viaShortAlias && org.dialect !== 'edge')) {
       renderApigeeError(
         org?.dialect ?? 'edge',

@@ -91,7 +91,7 @@ const GENERATED_KEY_ALPHABET =
  *
  * It also records, per key, a short history of what the runtime would see, so that the
  * gateway can look at the state "as of" some time ago and emulate Apigee's key cache
- * (ref B.4: KMS entities are cached for up to 180 s).
+ * (keys, apps, developers and products are cached for up to 180 s).
  */
 export class ApigeeState {
   #data: ApigeeStateData;
@@ -159,8 +159,8 @@ export class ApigeeState {
   }
 
   /**
-   * Finds a developer by path segment: on Edge the e-mail (any case) or the developer id
-   * (ref A.1); on X only the e-mail, which must be lowercase (ref B.4).
+   * Finds a developer by path segment: on Edge the e-mail (any case) or the developer id;
+   * on X only the e-mail, which must be lowercase.
    */
   getDeveloper(orgName: string, developerRef: string): Developer {
     const org = this.getOrganization(orgName);
@@ -182,7 +182,7 @@ export class ApigeeState {
     if (!input.email || !input.email.includes('@')) {
       throw apigeeErrors.invalidRequest('email must be an e-mail address');
     }
-    // X identifies developers by lowercase e-mail only (ref B.4).
+    // X identifies developers by lowercase e-mail only.
     const email = org.dialect === 'x' ? input.email.toLowerCase() : input.email;
     if (
       org.developers.some(d => d.email.toLowerCase() === email.toLowerCase())
@@ -264,7 +264,7 @@ export class ApigeeState {
   }
 
   /**
-   * Has Apigee generate a new key for the app (ref A.3 #12). Like the real API, it replaces
+   * Has Apigee generate a new key for the app. Like the real API, it replaces
    * the app's attributes and callback URL with those in the request.
    */
   generateKey(
@@ -323,8 +323,8 @@ export class ApigeeState {
   // ------------------------------------------------------------------------ keys
 
   /**
-   * Imports a caller-supplied key (ref A.3 #5, B.2 keys.create): always `approved`, with
-   * no product associations (ref D), unique across the organisation.
+   * Imports a caller-supplied key (keys/create): always `approved`, with no product
+   * associations, unique across the organisation.
    */
   createKey(
     orgName: string,
@@ -385,7 +385,7 @@ export class ApigeeState {
         if (key.apiProducts.some(p => p.apiproduct === product.name)) continue;
         key.apiProducts.push({
           apiproduct: product.name,
-          // Manual-approval products wait for an explicit approve (ref D).
+          // Manual-approval products wait for an explicit approve.
           status: product.approvalType === 'manual' ? 'pending' : 'approved',
         });
       }

@@ -12,7 +12,7 @@ export interface Attribute {
   value: string;
 }
 
-/** A key's association with one API product (ref A.4, B.3 ApiProductRef). */
+/** A key's association with one API product (Apigee's ApiProductRef). */
 export interface KeyProductAssociation {
   apiproduct: string;
   status: KeyProductStatus;

@@ -1,9 +1,9 @@
 import { apigeeErrors } from './errors';
 
-/** Allowed consumer key / secret: the intersection of the Edge and X naming rules (ref D). */
+/** Allowed consumer key / secret: the intersection of the Edge and X naming rules. */
 export const KEY_MATERIAL_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 
-/** Throws a 400 naming the field (never its value) when key or secret break ref D's rule. */
+/** Throws a 400 naming the field (never its value) when key or secret break that rule. */
 export function assertValidKeyMaterial(
   field: 'consumerKey' | 'consumerSecret',
   value: unknown,
@@ -37,7 +37,7 @@ export function parseAttributes(
   });
 }
 
-/** Parses a list of product names (request bodies use plain strings, ref A.3 #6, B.3). */
+/** Parses a list of product names (request bodies use plain strings, on Edge and X). */
 export function parseProductNames(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (
@@ -59,7 +59,7 @@ export function parseScopes(value: unknown): string[] | undefined {
   return value as string[];
 }
 
-/** Parses an `?action=` value used by the approve/revoke endpoints (ref A.3 #8, #9, #13). */
+/** Parses an `?action=` value used by the approve/revoke endpoints (key, key product, app). */
 export function parseAction(value: unknown): 'approve' | 'revoke' | undefined {
   if (value === undefined) return undefined;
   if (value === 'approve' || value === 'revoke') return value;

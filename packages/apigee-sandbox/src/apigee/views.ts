@@ -6,14 +6,14 @@ import {
   DeveloperApp,
 } from './types';
 
-/** Edge writes timestamps as JSON numbers (ref A.1), X writes int64 fields as strings (ref B.3). */
+/** Edge writes timestamps as JSON numbers, X writes int64 fields as strings. */
 function int64(dialect: ApigeeDialect, value: number): number | string {
   return dialect === 'x' ? String(value) : value;
 }
 
 /**
- * A key as the management API returns it (ref A.4, B.3). The Edge keys/create response
- * omits `expiresAt` (ref A.4), hence `omitExpiresAt`.
+ * A key as the management API returns it. The Edge keys/create response omits
+ * `expiresAt`, hence `omitExpiresAt`.
  */
 export function keyView(
   dialect: ApigeeDialect,
@@ -61,7 +61,7 @@ export function appView(
 }
 
 /**
- * The app list (ref A.3 #2, B.2 apps.list): Edge answers names, or `{app:[…]}` with
+ * The app list: Edge answers names, or `{app:[…]}` with
  * `expand=true`; X always answers `{app:[…]}`, with only ids unless expanded.
  */
 export function appListView(

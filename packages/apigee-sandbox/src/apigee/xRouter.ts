@@ -7,7 +7,7 @@ import {
 } from './managementRouter';
 
 /**
- * Apigee X / hybrid management API (ref B): bearer auth only, int64 fields as strings,
+ * Apigee X / hybrid management API: bearer auth only, int64 fields as strings,
  * `expiresInSeconds` on key import, google.rpc error bodies, lowercase developer e-mail.
  */
 export function createXRouter(
@@ -32,7 +32,7 @@ export function createXRouter(
   );
 }
 
-/** ref B.3: `expiresInSeconds` (int64, may be a string); absent or -1 means never. */
+/** X's `expiresInSeconds` (int64, may be a string); absent or -1 means never. */
 function expiryFromSeconds(value: unknown, nowMs: number): number {
   if (value === undefined || value === null || value === '') return -1;
   const seconds = typeof value === 'string' ? Number(value) : value;

@@ -18,7 +18,7 @@ const fault = (errorcode: string, faultstring?: string) => ({
   },
 });
 
-describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
+describe('gateway: VerifyAPIKey stand-in', () => {
   const clock = manualClock();
   const sandbox = useSandbox(() => ({ now: clock.now }));
   const gateway = (path: string) => `${sandbox().url}/gateway${path}`;
@@ -85,13 +85,13 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     );
   });
 
-  it('answers 401 oauth.v2.InvalidApiKey for an unknown key (ref D)', async () => {
+  it('answers 401 oauth.v2.InvalidApiKey for an unknown key', async () => {
     const res = await call(gateway('/acme-edge/orders'), withKey('nope'));
     expect(res.status).toBe(401);
     expect(res.body).toEqual(fault('oauth.v2.InvalidApiKey', 'Invalid ApiKey'));
   });
 
-  it('answers 401 InvalidApiKeyForGivenResource for a key of another product (ref D)', async () => {
+  it('answers 401 InvalidApiKeyForGivenResource for a key of another product', async () => {
     const res = await call(
       gateway('/acme-edge/orders'),
       withKey(PAYMENTS_EDGE_KEY),
@@ -105,7 +105,7 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     );
   });
 
-  it('rejects an imported key until it has a product (ref D)', async () => {
+  it('rejects an imported key until it has a product', async () => {
     await importKey('no-products-key', []);
     const res = await call(
       gateway('/acme-edge/orders'),
@@ -128,7 +128,7 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     ).toBe(200);
   });
 
-  it('treats a pending association as InvalidApiKeyForGivenResource, then accepts it once approved; Basic checks the secret (ref D)', async () => {
+  it('treats a pending association as InvalidApiKeyForGivenResource, then accepts it once approved; Basic checks the secret', async () => {
     const adminProxy = gateway('/acme-edge/payments-admin/refunds');
     await importKey('admin-key', ['payments-admin-api']);
     const pending = await call(adminProxy, {
@@ -158,7 +158,7 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     expect(noAuth.body).toEqual(fault('steps.oauth.v2.FailedToResolveAPIKey'));
   });
 
-  it('answers ApiKeyNotApproved for a revoked key (ref D)', async () => {
+  it('answers ApiKeyNotApproved for a revoked key', async () => {
     await call(`${ordersApp()}/keys/${ORDERS_EDGE_KEY}?action=revoke`, {
       method: 'POST',
       headers: auth,
@@ -173,7 +173,7 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     );
   });
 
-  it('answers consumer_key_expired once an X key expired (ref B.3, D)', async () => {
+  it('answers consumer_key_expired once an X key expired', async () => {
     const xApp = `${
       sandbox().url
     }/v1/organizations/acme-x/developers/payments-team@example.com/apps/payments-service`;
@@ -203,7 +203,7 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     );
   });
 
-  it('rejects keys of a revoked app even though the key is approved (ref D)', async () => {
+  it('rejects keys of a revoked app even though the key is approved', async () => {
     await call(`${ordersApp()}?action=revoke`, {
       method: 'POST',
       headers: auth,
@@ -289,7 +289,7 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     expect(admin.body).toEqual(fault('steps.oauth.v2.FailedToResolveAPIKey'));
   });
 
-  describe('propagation delay (ref B.4: KMS entities cached ~180 s)', () => {
+  describe('propagation delay (Apigee caches keys, apps and products for ~180 s)', () => {
     beforeEach(async () => {
       const res = await call(`${sandbox().url}/_sandbox/config`, {
         method: 'PUT',
@@ -362,7 +362,7 @@ describe('gateway: VerifyAPIKey stand-in (ref D, E)', () => {
     });
   });
 
-  describe('GET /runtime/verify?apikey= (ref E)', () => {
+  describe('GET /runtime/verify?apikey=', () => {
     const verify = (query: string) =>
       call(`${sandbox().url}/runtime/verify?${query}`);
 
@@ -506,7 +506,7 @@ describe('gateway with a custom seed', () => {
     expect(header.status).toBe(200);
   });
 
-  it('rejects keys of an inactive developer (ref D)', async () => {
+  it('rejects keys of an inactive developer', async () => {
     const res = await call(
       `${sandbox().url}/gateway/custom/q?apikey=inactive-dev-key`,
     );

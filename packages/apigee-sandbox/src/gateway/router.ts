@@ -15,8 +15,8 @@ export interface GatewayRouterOptions {
 
 /**
  * Stands in for Apigee proxies that use VerifyAPIKey: `ALL /gateway/{org}/{basePath}…`
- * and the sandbox-only helper `GET /runtime/verify?apikey=` (ref E). Faults use the
- * runtime body `{"fault":{"faultstring","detail":{"errorcode"}}}` (ref A.5).
+ * and the sandbox-only helper `GET /runtime/verify?apikey=`. Faults use Apigee's
+ * runtime body `{"fault":{"faultstring","detail":{"errorcode"}}}`.
  */
 export function createGatewayRouter(options: GatewayRouterOptions): Router {
   const { state, faults, config } = options;

@@ -1,6 +1,6 @@
 import { ApigeeState, RuntimeKeyView } from '../apigee/state';
 
-/** A runtime fault as an Apigee proxy reports it (ref A.5, ref D). */
+/** A runtime fault as an Apigee proxy reports it. */
 export interface RuntimeFault {
   errorcode: string;
   faultstring: string;
@@ -17,7 +17,7 @@ export interface VerifyRequest {
   consumerSecret?: string;
   /** Products that grant access; any approved association passes when undefined. */
   apiProducts?: readonly string[];
-  /** Apigee's cache delay (ref B.4). */
+  /** Apigee's cache delay (~180 s on real Apigee). */
   propagationDelayMs: number;
   nowMs: number;
 }
@@ -61,8 +61,8 @@ export const runtimeFaults = {
 /**
  * VerifyAPIKey: a key is usable when it exists, is approved, is not expired, its app is
  * approved, its developer active, and it has an APPROVED association with one of the
- * required products (ref D "Usable key"). A pending association is reported as
- * InvalidApiKeyForGivenResource, like real Edge (ref D).
+ * required products. A pending association is reported as
+ * InvalidApiKeyForGivenResource, like real Edge.
  */
 export function verifyApiKey(
   state: ApigeeState,

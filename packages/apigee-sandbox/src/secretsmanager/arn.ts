@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 const SUFFIX_ALPHABET =
   'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** `arn:aws:secretsmanager:{region}:{account}:secret:{name}-{6 random chars}` (ref C.2). */
+/** `arn:aws:secretsmanager:{region}:{account}:secret:{name}-{6 random chars}`. */
 export function buildSecretArn(
   region: string,
   accountId: string,
@@ -33,5 +33,5 @@ export function parseSecretArn(secretId: string): ParsedSecretArn | undefined {
   return { region: match[1], accountId: match[2], resource: match[3] };
 }
 
-/** Allowed characters of a secret name (ref C.2 CreateSecret). */
+/** Allowed characters of a secret name (CreateSecret). */
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;

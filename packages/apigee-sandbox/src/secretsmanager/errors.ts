@@ -1,6 +1,6 @@
 /**
- * The `__type` names the emulation can return. The first group is modelled by the AWS SDK
- * (ref C.3); the rest are the generic AWS JSON-protocol errors (auth, parsing, throttling).
+ * The `__type` names the emulation can return. The first group is modelled by the AWS SDK;
+ * the rest are the generic AWS JSON-protocol errors (auth, parsing, throttling).
  */
 export type SecretsManagerErrorType =
   | 'ResourceNotFoundException'
@@ -25,11 +25,11 @@ export type SecretsManagerErrorType =
 
 /**
  * An error in AWS Secrets Manager's terms: the router renders it as
- * `{"__type": type, "Message": message}` with `status` (ref C.1).
+ * `{"__type": type, "Message": message}` with `status`.
  */
 export class SecretsManagerError extends Error {
   readonly type: SecretsManagerErrorType;
-  /** HTTP status; AWS uses 400 for every client error and 500 for InternalServiceError (ref C.1). */
+  /** HTTP status; AWS uses 400 for every client error and 500 for InternalServiceError. */
   readonly status: number;
 
   constructor(type: SecretsManagerErrorType, message: string, status?: number) {
@@ -40,9 +40,9 @@ export class SecretsManagerError extends Error {
   }
 }
 
-/** Messages used in more than one place. Wording from real AWS where ref C gives it. */
+/** Messages used in more than one place. Wording from real AWS where it is known. */
 export const messages = {
-  // ref C.2 GetSecretValue
+  // GetSecretValue
   secretNotFound: "Secrets Manager can't find the specified secret.",
   valueNotFoundForStage: (stage: string) =>
     `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
@@ -54,15 +54,15 @@ export const messages = {
     "You tried to perform the operation on a secret that's currently marked deleted.",
   bothValues:
     "You can't specify both a binary secret value and a string secret value in the same secret.",
-  // ref C.2 PutSecretValue (verified on real AWS)
+  // PutSecretValue (verified on real AWS)
   tokenInUse: (token: string, arn: string) =>
     `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${arn}.`,
-  // ref C.3
+  // CreateSecret (verified on real AWS)
   secretExists: (name: string) =>
     `The operation failed because the secret ${name} already exists.`,
   nameScheduledForDeletion:
     "You can't create this secret because a secret with this name is already scheduled for deletion.",
-  // ref C.2 UpdateSecretVersionStage (verified on real AWS)
+  // UpdateSecretVersionStage (verified on real AWS)
   removeFromVersionIdRequired: (stage: string, holder: string) =>
     `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder}, so you must explicitly reference that version in RemoveFromVersionId.`,
 } as const;

@@ -9,7 +9,7 @@ export interface SigV4Credential {
 }
 
 /**
- * Reads the SigV4 `Authorization` header (ref C.1). The signature is NOT verified: the
+ * Reads the SigV4 `Authorization` header. The signature is NOT verified: the
  * sandbox only needs to know who calls (access key) and where (Region of the credential
  * scope). A missing header is `MissingAuthenticationTokenException`, a malformed one
  * `IncompleteSignatureException`, as AWS JSON services answer.

@@ -65,7 +65,7 @@ export class RequestReader {
     return value;
   }
 
-  /** A base64 blob (SecretBinary); kept as the base64 text (ref C.1). */
+  /** A base64 blob (SecretBinary); kept as the base64 text. */
   blob(name: string): string | undefined {
     const value = this.#member(name, 'string');
     if (typeof value !== 'string') return undefined;

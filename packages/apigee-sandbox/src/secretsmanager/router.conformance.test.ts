@@ -86,7 +86,7 @@ async function currentValue(secretId: string, stage?: string) {
   return got.SecretString;
 }
 
-describe('CreateSecret (ref C.2, C.3)', () => {
+describe('CreateSecret', () => {
   it('creates the first version with AWSCURRENT and an ARN with a 6-character suffix', async () => {
     const id = token();
     const created = await sm.send(
@@ -123,7 +123,7 @@ describe('CreateSecret (ref C.2, C.3)', () => {
     expect(got.CreatedDate).toEqual(server.clock.now());
   });
 
-  it('returns the same response for the same ClientRequestToken and value (ref C.3, verified on AWS)', async () => {
+  it('returns the same response for the same ClientRequestToken and value (verified on AWS)', async () => {
     const input = {
       Name: 'idem',
       SecretString: 'same',
@@ -138,7 +138,7 @@ describe('CreateSecret (ref C.2, C.3)', () => {
     expect(Object.keys(await stagesOf('idem'))).toHaveLength(1);
   });
 
-  it('refuses an existing name with ResourceExistsException and the AWS message (ref C.3)', async () => {
+  it('refuses an existing name with ResourceExistsException and the AWS message', async () => {
     await createSecret('taken');
     await expectAwsError(
       sm.send(
@@ -156,7 +156,7 @@ describe('CreateSecret (ref C.2, C.3)', () => {
     );
   });
 
-  it('creates a secret without a value: no version, and GetSecretValue is ResourceNotFound (ref C.2)', async () => {
+  it('creates a secret without a value: no version, and GetSecretValue is ResourceNotFound', async () => {
     const created = await sm.send(new CreateSecretCommand({ Name: 'empty' }));
     expect(created.VersionId).toBeUndefined();
     const described = await sm.send(
@@ -173,7 +173,7 @@ describe('CreateSecret (ref C.2, C.3)', () => {
     );
   });
 
-  it('stores SecretBinary and returns the same bytes (base64 on the wire, ref C.1)', async () => {
+  it('stores SecretBinary and returns the same bytes (base64 on the wire)', async () => {
     const bytes = new Uint8Array([0, 1, 2, 250, 255]);
     await sm.send(
       new CreateSecretCommand({ Name: 'bin', SecretBinary: bytes }),
@@ -215,7 +215,7 @@ describe('SecretId resolution and caller identity', () => {
     }
   });
 
-  it('answers an unknown secret with ResourceNotFoundException, HTTP 400 (ref C.1, C.7.1)', async () => {
+  it('answers an unknown secret with ResourceNotFoundException, HTTP 400', async () => {
     await expectAwsError(
       sm.send(new GetSecretValueCommand({ SecretId: 'missing' })),
       {
@@ -279,7 +279,7 @@ describe('SecretId resolution and caller identity', () => {
   });
 });
 
-describe('DescribeSecret (ref C.2, C.7.8)', () => {
+describe('DescribeSecret', () => {
   it('returns only fields that have a value, and LastAccessedDate at day resolution', async () => {
     const { versionId } = await createSecret('plain');
     const raw = await server.raw('DescribeSecret', { SecretId: 'plain' });
@@ -329,7 +329,7 @@ describe('DescribeSecret (ref C.2, C.7.8)', () => {
   });
 });
 
-describe('GetSecretValue (ref C.2)', () => {
+describe('GetSecretValue', () => {
   it('selects by VersionStage or VersionId and checks that both name the same version', async () => {
     const { versionId: v1 } = await createSecret('sel', 'one');
     const { VersionId: v2 } = await put('sel', 'two');
@@ -382,7 +382,7 @@ describe('GetSecretValue (ref C.2)', () => {
   });
 });
 
-describe('PutSecretValue staging labels (ref C.2)', () => {
+describe('PutSecretValue staging labels', () => {
   it('moves AWSCURRENT to the new version and AWSPREVIOUS to the one it left', async () => {
     const { versionId: v1 } = await createSecret('rot', 'one');
     const second = await put('rot', 'two');
@@ -422,7 +422,7 @@ describe('PutSecretValue staging labels (ref C.2)', () => {
     expect(await currentValue('later')).toBe('value');
   });
 
-  it('keeps the other labels of the old AWSCURRENT version (unlike moto, ref C.7.5)', async () => {
+  it('keeps the other labels of the old AWSCURRENT version (unlike moto)', async () => {
     const { versionId: v1 } = await createSecret('keep', 'one');
     await sm.send(
       new UpdateSecretVersionStageCommand({
@@ -462,7 +462,7 @@ describe('PutSecretValue staging labels (ref C.2)', () => {
     const { arn } = await createSecret('clash', 'one');
     const t = token();
     await put('clash', 'two', { token: t, stages: ['AWSPENDING'] });
-    // Even for an AWSPENDING version, which moto overwrites (ref C.7.4).
+    // Even for an AWSPENDING version, which moto overwrites.
     await expectAwsError(
       put('clash', 'other', { token: t, stages: ['AWSPENDING'] }),
       {
@@ -474,7 +474,7 @@ describe('PutSecretValue staging labels (ref C.2)', () => {
   });
 });
 
-describe('AWSPENDING placeholders without a value (ref C.2, C.6)', () => {
+describe('AWSPENDING placeholders without a value', () => {
   it('are invisible to GetSecretValue and ListSecretVersionIds, visible in DescribeSecret, and filled by PutSecretValue', async () => {
     const { versionId: v1 } = await createSecret('ph', 'one');
     const t = token();
@@ -523,7 +523,7 @@ describe('AWSPENDING placeholders without a value (ref C.2, C.6)', () => {
   });
 });
 
-describe('UpdateSecretVersionStage (ref C.2, C.7.2, C.7.3)', () => {
+describe('UpdateSecretVersionStage', () => {
   it('requires RemoveFromVersionId to move AWSCURRENT: InvalidParameterException with the AWS message', async () => {
     const { versionId: v1 } = await createSecret('mv', 'one');
     const { VersionId: v2 } = await put('mv', 'two', {
@@ -656,7 +656,7 @@ describe('UpdateSecretVersionStage (ref C.2, C.7.2, C.7.3)', () => {
   });
 });
 
-describe('ListSecretVersionIds (ref C.2, C.7.6)', () => {
+describe('ListSecretVersionIds', () => {
   it('pages with MaxResults/NextToken, reports the ARN and each version’s own CreatedDate', async () => {
     const { arn, versionId: v1 } = await createSecret('pages', 'v0');
     const created = [v1];
@@ -812,7 +812,7 @@ describe('ListSecrets (filters and paging)', () => {
   });
 });
 
-describe('TagResource / UntagResource (ref C.2)', () => {
+describe('TagResource / UntagResource', () => {
   it('appends tags, replaces the value of an existing key, and removes keys', async () => {
     await sm.send(
       new CreateSecretCommand({
@@ -845,7 +845,7 @@ describe('TagResource / UntagResource (ref C.2)', () => {
   });
 });
 
-describe('DeleteSecret / RestoreSecret (ref C.2, C.3)', () => {
+describe('DeleteSecret / RestoreSecret', () => {
   it('schedules deletion: reads and writes fail with InvalidRequestException, DescribeSecret still works', async () => {
     const { versionId } = await createSecret('doomed', 'value');
     const deleted = await sm.send(
@@ -982,7 +982,7 @@ describe('DeleteSecret / RestoreSecret (ref C.2, C.3)', () => {
   });
 });
 
-describe('version quota (ref C.4)', () => {
+describe('version quota', () => {
   it('keeps versions younger than 24 h: past 100 versions PutSecretValue fails with LimitExceededException', async () => {
     await createSecret('busy', 'v0');
     for (let i = 1; i < 100; i++) await put('busy', `v${i}`);
@@ -1004,7 +1004,7 @@ describe('version quota (ref C.4)', () => {
     expect(await currentValue('busy', 'AWSPREVIOUS')).toBe('v99');
   });
 
-  it('LimitExceededException is retried by the JS SDK as throttling (ref C.1 warning)', async () => {
+  it('LimitExceededException is retried by the JS SDK as throttling', async () => {
     const small = await startTestServer({ maxVersionsPerSecret: 2 });
     try {
       const client = small.client({ maxAttempts: 2 });
@@ -1097,7 +1097,7 @@ describe('fault injection, as the SDK sees it', () => {
   });
 });
 
-describe('full rotation sequence (ref C.6, design §3)', () => {
+describe('full rotation sequence', () => {
   it('create AWSPENDING with a token, promote it, check AWSPREVIOUS, clean up AWSPENDING', async () => {
     const { versionId: original } = await createSecret(
       'apps/checkout/apigee',

@@ -11,7 +11,7 @@ const TARGET_PREFIX = 'secretsmanager.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 /**
- * Serves the AWS Secrets Manager JSON 1.1 protocol (ref C.1): `POST /` with
+ * Serves the AWS Secrets Manager JSON 1.1 protocol: `POST /` with
  * `X-Amz-Target: secretsmanager.<Operation>`. Requests with another target are passed on
  * (`next()`), so other emulations can share `/`.
  */
@@ -162,7 +162,7 @@ function sendError(res: Response, error: unknown): void {
   send(res, smError.status, { __type: smError.type, Message: smError.message });
 }
 
-/** JSON replacer: Dates become epoch seconds, fractional to the millisecond (ref C.1). */
+/** JSON replacer: Dates become epoch seconds, fractional to the millisecond. */
 function epochSeconds(
   this: Record<string, unknown>,
   key: string,

@@ -117,7 +117,7 @@ describe('SecretsManagerStore', () => {
     ).toThrow(/Invalid Secrets Manager sandbox state/);
   });
 
-  describe('version quota (ref C.4)', () => {
+  describe('version quota', () => {
     it('removes unlabeled versions at least 24 h old, oldest first, and never labeled or younger ones', () => {
       const { store, clock } = newStore({ maxVersionsPerSecret: 4 });
       store.seedSecret({

@@ -43,7 +43,7 @@ export interface SecretsManagerStoreOptions {
   accounts?: SandboxAccount[];
   /** Clock; tests replace it to move time (24 h version retention, recovery windows). */
   now?: () => Date;
-  /** Versions-per-secret quota (ref C.4); 100 unless set. */
+  /** Versions-per-secret quota; 100 (as on AWS) unless set. */
   maxVersionsPerSecret?: number;
   /** Random integer in [0, max), for ARN suffixes; crypto.randomInt unless set. */
   random?: (max: number) => number;
@@ -127,7 +127,7 @@ export class SecretsManagerStore {
           messages.nameScheduledForDeletion,
         );
       }
-      // Same token and same value: the same response again (ref C.3, verified on AWS).
+      // Same token and same value: the same response again (verified on AWS).
       const token = input.ClientRequestToken;
       const firstVersion =
         token !== undefined ? findVersion(existing, token) : undefined;
@@ -165,7 +165,7 @@ export class SecretsManagerStore {
     };
     let version: SecretVersion | undefined;
     if (input.SecretString !== undefined || input.SecretBinary !== undefined) {
-      // A value given at creation becomes the first version, with AWSCURRENT (ref C.2).
+      // A value given at creation becomes the first version, with AWSCURRENT.
       version = {
         versionId: input.ClientRequestToken ?? randomUUID(),
         secretString: input.SecretString,
@@ -212,7 +212,7 @@ export class SecretsManagerStore {
     } else {
       version = holderOf(secret, input.VersionStage ?? AWSCURRENT);
     }
-    // A missing version and a value-less placeholder both give ResourceNotFound (ref C.2).
+    // A missing version and a value-less placeholder both give ResourceNotFound.
     if (!version || !hasValue(version)) {
       throw new SecretsManagerError(
         'ResourceNotFoundException',
@@ -239,7 +239,7 @@ export class SecretsManagerStore {
     const secret = this.#resolve(caller, input.SecretId);
     const token = input.ClientRequestToken;
     if (token === undefined) {
-      // The SDKs fill the token in; raw HTTP callers must send one (ref C.1).
+      // The SDKs fill the token in; raw HTTP callers must send one.
       throw new SecretsManagerError(
         'InvalidRequestException',
         'You must provide a ClientRequestToken value. We recommend a UUID-type value.',
@@ -255,7 +255,7 @@ export class SecretsManagerStore {
 
     let version = findVersion(secret, token);
     if (version && hasValue(version)) {
-      // Idempotency (ref C.2): same value is a no-op, a different one can't modify a version.
+      // Idempotency: same value is a no-op, a different one can't modify a version.
       if (!sameValue(version, input)) {
         throw new SecretsManagerError(
           'ResourceExistsException',
@@ -267,7 +267,7 @@ export class SecretsManagerStore {
 
     const now = this.#now();
     if (version) {
-      // Fill the value-less placeholder that RotateSecret creates (ref C.2).
+      // Fill the value-less placeholder that RotateSecret creates.
       version.secretString = input.SecretString;
       version.secretBinary = input.SecretBinary;
     } else {
@@ -307,7 +307,7 @@ export class SecretsManagerStore {
     const secret = this.#resolve(caller, input.SecretId, {
       allowDeleted: true,
     });
-    // Only versions with a value; unlabeled ones only on request (ref C.2, unlike moto C.7.6).
+    // Only versions with a value; unlabeled ones only on request (moto lists them all).
     const visible = secret.versions
       .filter(
         v => hasValue(v) && (input.IncludeDeprecated || v.stages.length > 0),
@@ -374,7 +374,7 @@ export class SecretsManagerStore {
     input: { SecretId: string; Tags: Tag[] },
   ): ResponseObject {
     const secret = this.#resolve(caller, input.SecretId);
-    // Appends; a tag with an existing key replaces it (ref C.2 TagResource).
+    // Appends; a tag with an existing key replaces it.
     secret.tags = mergeTags(secret.tags, input.Tags);
     secret.lastChangedDate = this.#now();
     return {};
@@ -489,7 +489,7 @@ export class SecretsManagerStore {
 
   /**
    * Adds a value-less version labelled AWSPENDING, as RotateSecret does before it calls the
-   * rotation Lambda (ref C.2, C.6). The sandbox has no RotateSecret; this lets tests build
+   * rotation Lambda. The sandbox has no RotateSecret; this lets tests build
    * that state. AWSPENDING moves here from any other version.
    */
   addPendingPlaceholder(input: {
@@ -676,7 +676,7 @@ function putResponse(secret: Secret, version: SecretVersion): ResponseObject {
   };
 }
 
-/** Versions that have labels, value or not; unlabeled ones are left out (ref C.2, C.7.8). */
+/** Versions that have labels, value or not; unlabeled ones are left out (moto keeps them). */
 function versionsToStages(secret: Secret): Record<string, string[]> {
   const result: Record<string, string[]> = {};
   for (const v of secret.versions)
@@ -684,7 +684,7 @@ function versionsToStages(secret: Secret): Record<string, string[]> {
   return result;
 }
 
-/** Fields DescribeSecret and ListSecrets share; absent values stay absent (ref C.2). */
+/** Fields DescribeSecret and ListSecrets share; absent values stay absent, as on AWS. */
 function secretMetadata(secret: Secret): ResponseObject {
   return {
     ARN: secret.arn,

@@ -4,16 +4,16 @@ export interface Tag {
   Value: string;
 }
 
-/** One version of a secret. A version without a value is a placeholder (ref C.2). */
+/** One version of a secret. A version without a value is a placeholder. */
 export interface SecretVersion {
   versionId: string;
   secretString?: string;
-  /** Base64, as on the wire (ref C.1). */
+  /** Base64, as on the wire. */
   secretBinary?: string;
-  /** Staging labels; a version with none is "deprecated" (ref C.2). */
+  /** Staging labels; a version with none is "deprecated". */
   stages: string[];
   createdDate: Date;
-  /** Day resolution, like AWS (ref C.2 ListSecretVersionIds). */
+  /** Day resolution, like AWS. */
   lastAccessedDate?: Date;
 }
 
@@ -32,7 +32,7 @@ export interface Secret {
   deletedDate?: Date;
   /** When the scheduled deletion takes effect (DeletedDate + recovery window). */
   deletionDate?: Date;
-  /** ClientRequestToken of the CreateSecret call, for its idempotency (ref C.3). */
+  /** ClientRequestToken of the CreateSecret call, for its idempotency. */
   createRequestToken?: string;
   /** Oldest first. */
   versions: SecretVersion[];

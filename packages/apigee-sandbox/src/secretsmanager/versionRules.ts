@@ -5,9 +5,9 @@ export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPREVIOUS = 'AWSPREVIOUS';
 export const AWSPENDING = 'AWSPENDING';
 
-/** AWS keeps every version younger than this (ref C.4). */
+/** AWS keeps every version younger than this. */
 export const VERSION_MIN_RETENTION_MS = 24 * 60 * 60 * 1000;
-/** Default versions-per-secret quota (ref C.4: "keeps 100 of the most recent versions"). */
+/** Default versions-per-secret quota (AWS "keeps 100 of the most recent versions"). */
 export const DEFAULT_MAX_VERSIONS_PER_SECRET = 100;
 
 export function hasValue(version: SecretVersion): boolean {
@@ -23,7 +23,7 @@ export function findVersion(
   return secret.versions.find(v => v.versionId === versionId);
 }
 
-/** The version a staging label is attached to; a label is on at most one version (ref C.2). */
+/** The version a staging label is attached to; a label is on at most one version. */
 export function holderOf(
   secret: Secret,
   stage: string,
@@ -34,7 +34,7 @@ export function holderOf(
 /**
  * Attaches a label to `target`, detaching it from the version that had it. Moving AWSCURRENT
  * also moves AWSPREVIOUS to the version AWSCURRENT left; no other label of that version is
- * touched (ref C.2; unlike moto, C.7.5).
+ * touched (as on AWS; moto replaces them all with AWSPREVIOUS).
  */
 function attach(secret: Secret, target: SecretVersion, stage: string): void {
   const holder = holderOf(secret, stage);
@@ -45,7 +45,7 @@ function attach(secret: Secret, target: SecretVersion, stage: string): void {
 }
 
 /**
- * Staging labels for a version written by PutSecretValue (ref C.2): by default AWSCURRENT
+ * Staging labels for a version written by PutSecretValue: by default AWSCURRENT
  * moves to it; labels named in the request move to it implicitly; the first version of a
  * secret always gets AWSCURRENT.
  */
@@ -61,7 +61,7 @@ export function applyPutSecretValueStages(
 }
 
 /**
- * UpdateSecretVersionStage (ref C.2, C.7.3). For every label, not only AWSCURRENT:
+ * UpdateSecretVersionStage. For every label, not only AWSCURRENT (moto checks AWSCURRENT only):
  * - moving a label that is attached to another version needs RemoveFromVersionId naming
  *   exactly that version;
  * - RemoveFromVersionId must name the version that has the label;
@@ -133,10 +133,10 @@ function requireVersion(secret: Secret, versionId: string): SecretVersion {
 }
 
 /**
- * Frees room for one more version (ref C.4): unlabeled versions at least 24 h old are
+ * Frees room for one more version: unlabeled versions at least 24 h old are
  * removed, oldest first, until the secret is under the quota. Labeled versions and versions
  * younger than 24 h are always kept; when nothing can be removed the write fails with
- * LimitExceededException. Note the JS SDK retries that error as throttling (ref C.1).
+ * LimitExceededException. Note the JS SDK retries that error as throttling.
  */
 export function makeRoomForNewVersion(
   secret: Secret,

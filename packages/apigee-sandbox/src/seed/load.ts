@@ -183,9 +183,7 @@ function checkApigee(seed: ValidatedSeed, problems: string[]): void {
         org.dialect === 'x' &&
         developer.email !== developer.email.toLowerCase()
       ) {
-        problems.push(
-          `${devAt}: Apigee X developer emails must be lowercase (ref B.4)`,
-        );
+        problems.push(`${devAt}: Apigee X developer emails must be lowercase`);
       }
       const appNames = new Set<string>();
       developer.apps.forEach((app, a) => {

@@ -5,7 +5,7 @@ const keyMaterial = z
   .string()
   .regex(
     KEY_MATERIAL_PATTERN,
-    'must be 1-255 letters, digits, underscores or hyphens (ref D)',
+    'must be 1-255 letters, digits, underscores or hyphens',
   );
 
 const attributeSchema = z.object({

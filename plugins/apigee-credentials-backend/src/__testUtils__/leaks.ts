@@ -22,7 +22,7 @@ export async function dumpTables(knex: Knex): Promise<string[]> {
 }
 
 /**
- * DESIGN.md §3: secret values never appear in logs, rows, errors or events. Scans everything
+ * Secret values must never appear in logs, rows, errors or events. Scans everything
  * captured for every consumer key and secret the sandbox ever held; returns the offending
  * places (empty when clean) so that a failure shows where, not what.
  */

@@ -53,7 +53,7 @@ const thrownMessages: string[] = [];
 const knexes: Knex[] = [];
 
 beforeAll(async () => {
-  // Apigee's key cache is on (300 ms here; ~180 s in real Apigee, ref B.4).
+  // Apigee's key cache is on (300 ms here; ~180 s in real Apigee).
   await world.start({ propagationDelayMs: 300 });
 });
 afterAll(async () => {
@@ -71,12 +71,12 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
   });
 
   it.each(['edge', 'x'])(
-    'rotates a %s credential: new key imported with products, verified through the gateway, promoted; the old key works through the grace period and is deleted after it (DESIGN §3, ref C.6)',
+    'rotates a %s credential: new key imported with products, verified through the gateway, promoted; the old key works through the grace period and is deleted after it',
     async flavor => {
       const name = `normal-${flavor}-${tag}`;
       const scenario = world.scenario(name);
       const oldKey = scenario.initialKey;
-      // The X binding names its secret by ARN: account and Region are read from it (ref C.2).
+      // The X binding names its secret by ARN: account and Region are read from it.
       const binding =
         flavor === 'x'
           ? { ...scenario.binding, secret: { arn: world.secretArn(name) } }
@@ -102,7 +102,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
       expect(result.newKeyFingerprint).toBe(fingerprint(current.consumerKey));
       expect(world.secretValue(name, 'AWSPREVIOUS')!.consumerKey).toBe(oldKey);
       expect(world.pendingVersions(name)).toEqual([]);
-      // The rotation id is the ClientRequestToken, hence the new version's id (ref C.2).
+      // The rotation id is the ClientRequestToken, which becomes the new version's id.
       expect(
         world.secretVersions(name).find(v => v.versionId === result.id)?.stages,
       ).toEqual(['AWSCURRENT']);
@@ -158,7 +158,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     },
   );
 
-  it('gives the new key a manual-approval product the current key holds, and approves it (ref D, issue item 4)', async () => {
+  it('gives the new key a manual-approval product the current key holds, and approves it', async () => {
     const name = `manual-${tag}`;
     const result = await engine.rotate(world.scenario(name).binding, {
       trigger: 'schedule',
@@ -196,7 +196,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     ]);
   });
 
-  it('without a probe, waits out the key propagation delay before promoting (ref B.4)', async () => {
+  it('without a probe, waits out the key propagation delay before promoting', async () => {
     const name = `noprobe-${tag}`;
     const slow = await world.createEngine({
       knex,
@@ -233,7 +233,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     expect(result.phase).toBe('completed');
   });
 
-  it('refuses a secret in an AWS account outside the allow-list, before changing anything (issue item 2)', async () => {
+  it('refuses a secret in an AWS account outside the allow-list, before changing anything', async () => {
     const scenario = world.scenario(`normal-edge-${tag}`);
     const outside = {
       ...scenario.binding,

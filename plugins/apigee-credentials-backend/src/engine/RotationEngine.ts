@@ -47,7 +47,7 @@ export interface StartedRotation {
 }
 
 /**
- * The rotation engine: runs the protocol of DESIGN.md §3 for credential bindings, with state
+ * The rotation engine: runs the protocol of docs/protocol.md for credential bindings, with state
  * persisted in the plugin's database so that any replica can resume after a crash.
  *
  * Entry points:

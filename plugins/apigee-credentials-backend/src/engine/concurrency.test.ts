@@ -52,7 +52,7 @@ function secondConnection(knex: Knex): Knex {
 }
 
 describe.each(dbs)(
-  'two engines on one $id database (DESIGN §5 scale-out)',
+  'two engines on one $id database, as two backend replicas: each rotation happens once',
   ({ id, tag }) => {
     let engineA: RotationEngine;
     let engineB: RotationEngine;

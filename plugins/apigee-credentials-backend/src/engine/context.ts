@@ -361,7 +361,7 @@ export function findKeyByFingerprint(
   return app.keys.find(k => fingerprint(k.consumerKey) === keyFingerprint);
 }
 
-/** Products a key is approved for: what a new key must get for parity (DESIGN.md §3 set). */
+/** Products a key is approved for: what a new key must get for parity with it. */
 export function approvedProducts(key: ApiKeyDetails): string[] {
   return [
     ...new Set(

@@ -19,8 +19,8 @@ const WORKER = resolve(__dirname, '../__testUtils__/crashWorker.ts');
 /**
  * Where the worker process is killed: `<phase>:effect` is after the step's external change
  * and before its phase is stored; `<phase>:persisted` is right after. Together they cover
- * both sides of every step of DESIGN.md §3, forward and rollback. `imported` and
- * `associated` are written only with `tested`, and `promoted` with `completed`
+ * both sides of every step of the protocol (docs/protocol.md), forward and rollback.
+ * `imported` and `associated` are written only with `tested`, and `promoted` with `completed`
  * (PHASES_STORED_WITH_NEXT): until then the database says `created` while the key is
  * already imported, associated or tested, and `tested` while AWSCURRENT has already moved.
  */
@@ -180,7 +180,7 @@ async function openDatabase(kind: string, tag: string): Promise<Knex.Config> {
 }
 
 describe.each(targets)('crash safety on $kind', ({ kind, tag }) => {
-  it('a worker process killed after each step is taken over by a new process, which finishes or rolls back: no extra key, no AWSPENDING (DESIGN §3)', async () => {
+  it('a worker process killed after each step is taken over by a new process, which finishes or rolls back: no extra key, no AWSPENDING', async () => {
     const knexConfig = await openDatabase(kind, tag);
     const configData = world.configData({ testTimeout: { milliseconds: 600 } });
     const bindings = KILL_POINTS.map(

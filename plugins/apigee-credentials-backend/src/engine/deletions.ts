@@ -23,10 +23,10 @@ export interface DeletionSummary {
 }
 
 /**
- * DESIGN.md §3 step 6: deletes old keys whose grace period is over. Each deletion takes the
- * binding's lease (so it never races a rotation) and first checks that the key is not in
- * AWSCURRENT again; such a key is never deleted. Failures stay scheduled and are retried on
- * the next pass: deletion is durable work that survives restarts.
+ * Deletes old keys whose grace period is over. Each deletion takes the binding's lease (so
+ * it never races a rotation) and first checks that the key is not in AWSCURRENT again; such
+ * a key is never deleted. Failures stay scheduled and are retried on the next pass: deletion
+ * is durable work that survives restarts.
  */
 export async function runDueDeletions(
   deps: EngineDependencies,

@@ -15,7 +15,7 @@ const dbs = databases.eachSupportedId().map(([id]) => ({
   tag: id.toLowerCase().replace('_', ''),
 }));
 
-/** Each scenario is unhealthy in one way (ref D "Usable key"); the engine must say which. */
+/** Each scenario makes the key unusable in one way; the engine must say which. */
 const DRIFTS: Array<{
   kind: string;
   code: DriftProblem['code'];
@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 describe.each(dbs)(
-  'adoption and drift on $id (issue item 6)',
+  'adoption and drift on $id: birth of a new binding, and each way a key is unusable',
   ({ id, tag }) => {
     let knex: Knex;
     let engine: RotationEngine;

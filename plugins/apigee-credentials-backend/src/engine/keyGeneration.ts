@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** Characters Apigee accepts in a consumer key or secret (ref D): `[A-Za-z0-9_-]`. */
+/** Characters Apigee accepts in a consumer key or secret: `[A-Za-z0-9_-]`, at most 255. */
 export const KEY_MATERIAL_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** Default lengths: 32 characters of 6 random bits each, i.e. 192 bits per value. */

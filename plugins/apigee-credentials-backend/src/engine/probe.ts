@@ -80,7 +80,7 @@ export interface ProbeResult {
 }
 
 /**
- * Calls an API proxy with a key, the way an application would (ref D: a key is usable only
+ * Calls an API proxy with a key, the way an application would (a key is usable only
  * once Apigee's runtime accepts it, which can lag the management API by up to ~180 s).
  */
 export async function probeKey(
@@ -133,7 +133,7 @@ export async function probeKey(
   return { accepted, detail: `HTTP ${response.status}${faultCode(text)}` };
 }
 
-/** ` (errorcode)` of an Apigee runtime fault body, when there is one (ref A.5). */
+/** ` (errorcode)` of an Apigee runtime fault body (`fault.detail.errorcode`), if any. */
 function faultCode(text: string): string {
   try {
     const code = JSON.parse(text)?.fault?.detail?.errorcode;

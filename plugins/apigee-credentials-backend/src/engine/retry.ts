@@ -25,7 +25,7 @@ export const DEFAULT_RETRY_SETTINGS: RetrySettings = {
 };
 
 /**
- * Error names the AWS SDK uses for throttling and server-side trouble (ref C.1, C.3).
+ * Error names the AWS SDK uses for throttling and server-side trouble.
  * `LimitExceededException` is deliberately absent: in Secrets Manager it is a quota (too
  * many versions), which waiting a few seconds does not fix.
  */

@@ -171,7 +171,7 @@ describe.each(dbs)('rollback on $id', ({ id, tag }) => {
     },
   );
 
-  it('retries throttling and 5xx within the time bound and still completes (issue item 3)', async () => {
+  it('retries throttling and 5xx within the time bound and still completes', async () => {
     const name = `throttled-${tag}`;
     world.sandbox.faults.addRule({
       id: 'throttle-sm',
@@ -355,7 +355,7 @@ describe.each(dbs)('rollback on $id', ({ id, tag }) => {
     await expectUntouched(name);
   });
 
-  it('refuses promotion when product parity fails, and rolls back (issue item 4)', async () => {
+  it('refuses promotion when product parity fails, and rolls back', async () => {
     const name = `parity-${tag}`;
     const scenario = world.scenario(name);
     onCheckpoint = checkpoint => {
@@ -382,7 +382,7 @@ describe.each(dbs)('rollback on $id', ({ id, tag }) => {
     await expectUntouched(name);
   });
 
-  it('refuses promotion when an association is not approved, and rolls back (issue item 4)', async () => {
+  it('refuses promotion when an association is not approved, and rolls back', async () => {
     const name = `approval-${tag}`;
     const scenario = world.scenario(name);
     onCheckpoint = checkpoint => {

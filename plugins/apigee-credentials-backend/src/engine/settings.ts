@@ -21,8 +21,8 @@ export interface EngineSettings {
   /** How long a worker's lease lasts without renewal; a dead worker's lease expires after it. */
   leaseDurationMs: number;
   /**
-   * Apigee's key cache (ref B.4: 180 s). Without a probe, the test step waits this long after
-   * the new key got its products before the key may be promoted.
+   * Apigee's key cache (180 s on real Apigee). Without a probe, the test step waits this
+   * long after the new key got its products before the key may be promoted.
    */
   keyPropagationDelayMs: number;
   /** How long the test step keeps checking a new key (and probing it) before giving up. */

@@ -84,7 +84,7 @@ export interface CredentialBinding {
 export type RotationTrigger = 'schedule' | 'manual' | 'provision';
 
 /**
- * The persisted phases of a rotation (DESIGN.md §3). A rotation moves forward through
+ * The persisted phases of a rotation (see docs/protocol.md). A rotation moves forward through
  * `started → created → imported → associated → tested → promoted → completed`; a failure
  * before `promoted` moves it to `rolling_back` and then `failed`. `promoted` is the point of
  * no return: from there the rotation is only ever finished, never rolled back.

@@ -16,7 +16,7 @@ import { SecretScrubber } from './scrub';
 import { assertProbeAllowed } from './probe';
 import { DEFAULT_ENGINE_SETTINGS, readEngineSettings } from './settings';
 
-describe('key generation (ref D)', () => {
+describe('key generation', () => {
   it('draws keys and secrets from Apigee’s alphabet, with the requested length and no leading dash', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 500; i++) {
@@ -42,7 +42,7 @@ describe('key generation (ref D)', () => {
   });
 });
 
-describe('transient error classification (issue item 3, ref C.1)', () => {
+describe('transient error classification', () => {
   it.each([
     [new KeyProviderError('busy', { kind: 'transient', status: 429 }), true],
     [new KeyProviderError('gone', { kind: 'not-found', status: 404 }), false],

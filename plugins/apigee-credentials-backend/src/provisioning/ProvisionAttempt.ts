@@ -31,9 +31,10 @@ export function firstVersionToken(attemptId: string): string {
 }
 
 /**
- * One run of the provisioning protocol for one request (DESIGN.md §3, steps 2-5 applied to a
- * new credential): the new key is stored as AWSPENDING before Apigee sees it, verified, and
- * only then becomes AWSCURRENT. `record` persists progress before each side effect.
+ * One run of the provisioning protocol for one request (the rotation's steps from create to
+ * promote, applied to a new credential): the new key is stored as AWSPENDING before Apigee
+ * sees it, verified, and only then becomes AWSCURRENT. `record` persists progress before each
+ * side effect.
  */
 export class ProvisionAttempt {
   readonly scrubber = new SecretScrubber();
@@ -165,7 +166,7 @@ export class ProvisionAttempt {
   }
 
   /**
-   * Approves the key and, for an admin, its manual-approval product associations (ref D);
+   * Approves the key and, for an admin, its manual-approval product associations;
    * a pending association for anyone else fails the attempt, which is then undone.
    */
   async #approve(

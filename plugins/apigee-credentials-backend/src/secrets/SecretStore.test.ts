@@ -31,7 +31,7 @@ function store() {
   );
 }
 
-describe('AwsSecretStore with the AWS SDK against the sandbox (ref C.2)', () => {
+describe('AwsSecretStore with the AWS SDK against the sandbox', () => {
   const ref = () => ({
     name: world.scenario('store').secretName,
     accountId: ACCOUNT_ID,
@@ -55,7 +55,7 @@ describe('AwsSecretStore with the AWS SDK against the sandbox (ref C.2)', () => 
       token,
       '{"consumerKey":"a","consumerSecret":"b"}',
     );
-    // Same token, same value: ignored (ref C.2 idempotency rule 2).
+    // Same token, same value: Secrets Manager ignores the request.
     await secrets.putPendingVersion(
       ref(),
       token,
@@ -92,7 +92,7 @@ describe('AwsSecretStore with the AWS SDK against the sandbox (ref C.2)', () => 
     });
   });
 
-  it('finds account and Region in an ARN (issue item 2)', async () => {
+  it('finds account and Region in an ARN', async () => {
     const arn = world.secretArn('by-arn');
     const secrets = store();
     expect(secrets.resolve({ arn })).toMatchObject({

@@ -21,8 +21,8 @@ export interface SecretVersionValue {
 }
 
 /**
- * The Secrets Manager operations the rotation protocol needs (ref C.2, C.6). Every method
- * is safe to call again with the same arguments.
+ * The Secrets Manager operations the rotation protocol needs (their AWS behaviour is in
+ * docs/apigee-and-aws-facts.md). Every method is safe to call again with the same arguments.
  */
 export interface SecretStore {
   /** Where the secret lives; throws NotAllowedError when its account is not allow-listed. */
@@ -36,7 +36,7 @@ export interface SecretStore {
   describeSecret(ref: SecretReference): Promise<SecretDescription | undefined>;
   /**
    * A version chosen by id and/or staging label; undefined when there is no such version
-   * or it has no value (ref C.2: a value-less version answers ResourceNotFoundException).
+   * or it has no value (AWS answers ResourceNotFoundException for a value-less version).
    */
   getVersion(
     ref: SecretReference,
@@ -44,7 +44,7 @@ export interface SecretStore {
   ): Promise<SecretVersionValue | undefined>;
   /**
    * Stores a new version labelled AWSPENDING only, with `token` as ClientRequestToken, so
-   * the call is idempotent and the version id equals the token (ref C.2 PutSecretValue).
+   * the call is idempotent and the version id equals the token.
    */
   putPendingVersion(
     ref: SecretReference,
@@ -85,7 +85,7 @@ export interface SecretProvisioning {
   /**
    * Creates a secret whose first version (AWSCURRENT) is `first.secretString`, with
    * `first.token` as its version id, and returns its ARN. A retry with the same arguments
-   * returns the same secret (ref C.2: same token and value, same answer).
+   * returns the same secret (AWS: same token and value, same answer).
    */
   createSecret(
     secret: NewSecret,

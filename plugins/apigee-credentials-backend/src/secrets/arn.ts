@@ -16,7 +16,7 @@ const SECRET_ARN =
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-/** Parses `arn:aws:secretsmanager:{region}:{account}:secret:{name}` (ref C.2). */
+/** Parses `arn:aws:secretsmanager:{region}:{account}:secret:{name}`. */
 export function parseSecretArn(arn: string): {
   partition: string;
   region: string;

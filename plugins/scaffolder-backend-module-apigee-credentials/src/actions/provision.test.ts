@@ -232,7 +232,7 @@ describe('apigee:credentials:provision', () => {
     expect(outputs).toEqual({});
   });
 
-  // The backend runs the same protocol as a rotation (DESIGN §3): app, key (pending),
+  // The backend runs the same protocol as a rotation: app, key (pending),
   // products, secret (AWSPENDING), verify, promote (AWSCURRENT). Whatever step fails, it
   // removes what it created and answers with an error; the action must fail without
   // outputs or checkpoint, and a retry must repeat the very same request.

@@ -6,8 +6,8 @@ import {
 import { RotationFailure } from '../failures';
 
 /**
- * `imported → associated` (DESIGN.md §3 step 3, second half): gives the new key exactly the
- * API products the current key is approved for (Apigee adds none on import, ref D),
+ * `imported → associated` (second half of setSecret): gives the new key exactly the
+ * API products the current key is approved for (Apigee adds none on import),
  * approves manual-approval associations, and approves the key itself if needed.
  */
 export async function associateStep(ctx: StepContext): Promise<void> {

@@ -10,7 +10,7 @@ import { generateApiKeyPair } from '../keyGeneration';
 import { DriftProblem } from '../types';
 
 /**
- * `started → created` (DESIGN.md §3 step 2, ref C.6 createSecret): checks the current
+ * `started → created` (the createSecret step of AWS rotation): checks the current
  * credential, then stores a new key and secret as AWSPENDING with the rotation id as
  * ClientRequestToken. A rerun after a crash finds that version and keeps its value.
  */

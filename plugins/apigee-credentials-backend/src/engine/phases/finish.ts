@@ -5,15 +5,15 @@ import { StepContext } from '../context';
 import { versionWithStage } from './promote';
 
 /**
- * `promoted → completed` (DESIGN.md §3 steps 5-6): removes AWSPENDING from the new version
- * (ref C.6: a dangling AWSPENDING blocks later rotations), then in one transaction records the
- * new key as the binding's current one and schedules the old key's deletion for the end of
- * the grace period, counted from the promotion. The same write releases the lease.
+ * `promoted → completed`: removes AWSPENDING from the new version (a dangling AWSPENDING
+ * blocks later rotations), then in one transaction records the new key as the binding's
+ * current one and schedules the old key's deletion for the end of the grace period, counted
+ * from the promotion. The same write releases the lease.
  */
 export async function finishStep(ctx: StepContext): Promise<void> {
   const token = ctx.rotation.id;
   // The run that promoted knows where the labels are (AWSPENDING stays on the promoted
-  // version, ref C.2); a resumed run looks first.
+  // version: moving AWSCURRENT does not remove it); a resumed run looks first.
   const stages = ctx.memory.promoted ? undefined : await ctx.describeStages();
   if (!stages || stages[token]?.includes('AWSPENDING')) {
     try {

@@ -7,7 +7,7 @@ import { StepContext } from '../context';
 import { RotationFailure } from '../failures';
 
 /**
- * `created → imported` (DESIGN.md §3 step 3, first half): imports the pending key pair into
+ * `created → imported` (first half of setSecret): imports the pending key pair into
  * the developer app, making room first when the app is at its key limit.
  */
 export async function importStep(ctx: StepContext): Promise<void> {

@@ -12,7 +12,7 @@ export function versionWithStage(
 }
 
 /**
- * `tested → promoted` (DESIGN.md §3 step 5, ref C.6 finishSecret): moves AWSCURRENT to the
+ * `tested → promoted` (the finishSecret step of AWS rotation): moves AWSCURRENT to the
  * rotation's version; Secrets Manager moves AWSPREVIOUS to the old one. Refused when
  * AWSCURRENT changed since the rotation began (someone else wrote the secret). Once this step
  * has happened the rotation is only ever finished, never rolled back.
@@ -22,7 +22,7 @@ export async function promoteStep(ctx: StepContext): Promise<void> {
   const previous = ctx.rotation.previousVersionId;
   try {
     // A compare-and-swap: Secrets Manager moves the label only if it is still on `previous`
-    // (ref C.2 RemoveFromVersionId), so no look beforehand is needed.
+    // (RemoveFromVersionId must name it), so no look beforehand is needed.
     await ctx.retry('promote to AWSCURRENT', () =>
       ctx.deps.secrets.updateStage(ctx.binding.secret, 'AWSCURRENT', {
         moveToVersionId: token,

@@ -30,10 +30,10 @@ function codeFor(problems: KeyUsabilityProblem[]): RotationErrorCode {
 }
 
 /**
- * `associated → tested` (DESIGN.md §3 step 4, ref C.6 testSecret): the new key must be
+ * `associated → tested` (the testSecret step of AWS rotation): the new key must be
  * approved, with approved associations to exactly the current key's products (promotion is
- * refused otherwise), and accepted by Apigee's runtime. Apigee caches keys for up to ~180 s
- * (ref B.4), so a live probe is retried until the test timeout; without a probe the step
+ * refused otherwise), and accepted by Apigee's runtime. Apigee caches keys for up to ~180 s,
+ * so a live probe is retried until the test timeout; without a probe the step
  * waits out the configured propagation delay instead.
  */
 export async function testStep(ctx: StepContext): Promise<void> {

@@ -26,7 +26,7 @@ interface CallOptions {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
   json?: unknown;
-  /** `?action=approve|revoke` calls take an empty octet-stream body (ref A.3 #8, B.2). */
+  /** `?action=approve|revoke` calls take an empty octet-stream body, on Edge and X. */
   action?: 'approve' | 'revoke';
   /** Consumer key involved, so that it can be kept out of error messages. */
   consumerKey?: string;
@@ -38,9 +38,9 @@ interface CallResult {
 }
 
 /**
- * A key provider on the Apigee management API, for both Edge/OPDK (ref A) and X/hybrid
- * (ref B). The two differ in authentication, timestamp encoding and success codes, which
- * this class absorbs; the endpoints used are the same.
+ * A key provider on the Apigee management API, for both Edge/OPDK and X/hybrid. The two
+ * differ in authentication, timestamp encoding and success codes, which this class absorbs;
+ * the endpoints used are the same (see docs/apigee-and-aws-facts.md).
  */
 export class ApigeeKeyProvider implements KeyProvider {
   readonly name: string;
@@ -71,7 +71,7 @@ export class ApigeeKeyProvider implements KeyProvider {
   async getApp(ref: DeveloperAppRef): Promise<DeveloperAppDetails> {
     const developerPath = this.#developerPath(ref);
     const [developer, app] = await Promise.all([
-      // The developer's status matters (an inactive developer disables every key, ref D), but
+      // The developer's status matters (an inactive developer disables every key), but
       // a role allowed to manage keys may lack the permission to read developers (403).
       this.#call('read developer', ref, {
         method: 'GET',
@@ -114,7 +114,7 @@ export class ApigeeKeyProvider implements KeyProvider {
 
   async importKey(ref: DeveloperAppRef, key: NewApiKey): Promise<void> {
     try {
-      // ref A.3 #5 / B.2 keys.create.create: the same path on both; Edge answers 201, X 200.
+      // Import with keys/create: the same path on Edge and X; Edge answers 201, X 200.
       await this.#call('import key', ref, {
         method: 'POST',
         path: `${this.#appPath(ref)}/keys/create`,
@@ -153,7 +153,7 @@ export class ApigeeKeyProvider implements KeyProvider {
     apiProducts: string[],
   ): Promise<ApiKeyDetails | void> {
     if (apiProducts.length === 0) return undefined;
-    // ref A.3 #6 / B.4: products are merged with the key's existing ones; the answer is the
+    // Apigee merges the products with the key's existing ones; the answer is the
     // key, with the status of each association.
     const response = await this.#call('associate API products', ref, {
       method: 'POST',
@@ -209,7 +209,7 @@ export class ApigeeKeyProvider implements KeyProvider {
     ref: DeveloperAppRef,
     options?: CreateAppOptions,
   ): Promise<DeveloperAppDetails> {
-    // ref A.3 / B.2 apps.create: no products, so the key Apigee generates calls nothing.
+    // An app created without products, so the key Apigee generates for it calls nothing.
     const attributes = Object.entries(options?.attributes ?? {}).map(
       ([name, value]) => ({ name, value }),
     );
@@ -271,7 +271,7 @@ export class ApigeeKeyProvider implements KeyProvider {
   }
 
   #developerPath(ref: DeveloperAppRef): string {
-    // ref B.4: X identifies developers by their e-mail in lowercase.
+    // X identifies developers by their e-mail in lowercase.
     const developer =
       this.#config.flavor === 'x' && ref.developer.includes('@')
         ? ref.developer.toLowerCase()

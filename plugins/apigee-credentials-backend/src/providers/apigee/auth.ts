@@ -40,7 +40,7 @@ interface CachedToken {
 }
 
 /**
- * Edge SSO OAuth2 (ref A.2 #2): the password grant (with `mfa_token` when configured) gives
+ * Edge SSO OAuth2: the password grant (with `mfa_token` when configured) gives
  * an access and a refresh token; the access token is renewed with the refresh grant before
  * it expires, falling back to the password grant when the refresh token is refused.
  */
@@ -142,7 +142,7 @@ export class EdgeOAuthAuthenticator implements ApigeeAuthenticator {
     const accessToken = body.access_token;
     const refreshToken =
       typeof body.refresh_token === 'string' ? body.refresh_token : undefined;
-    // ref A.2: the JWT's own exp claim is more reliable than the wrapper's expires_in.
+    // The JWT's own exp claim is more reliable than the wrapper's expires_in.
     const expiresAt =
       jwtExpiry(accessToken) ??
       now +
@@ -171,7 +171,7 @@ export function jwtExpiry(token: string): number | undefined {
 }
 
 /**
- * Apigee X / hybrid with a Google service account (ref B.1): google-auth-library signs the
+ * Apigee X / hybrid with a Google service account: google-auth-library signs the
  * JWT-bearer assertion, fetches the access token and renews it before it expires. A
  * `tokenUrl` override (the sandbox) redirects only the token request.
  */

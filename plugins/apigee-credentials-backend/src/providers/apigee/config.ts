@@ -4,9 +4,9 @@ import { Duration } from 'luxon';
 
 /** How the plugin authenticates to an Apigee management API. */
 export type ApigeeAuthConfig =
-  /** Edge/OPDK: HTTP Basic on every call (ref A.2 #1). */
+  /** Edge/OPDK: HTTP Basic on every call. */
   | { type: 'basic'; username: string; password: string }
-  /** Edge SSO OAuth2 password grant, optional MFA code, refreshed before expiry (ref A.2 #2). */
+  /** Edge SSO OAuth2 password grant, optional MFA code, refreshed before expiry. */
   | {
       type: 'oauth';
       username: string;
@@ -16,7 +16,7 @@ export type ApigeeAuthConfig =
       clientId: string;
       clientSecret: string;
     }
-  /** Apigee X/hybrid: Google service account through google-auth-library (ref B.1). */
+  /** Apigee X/hybrid: Google service account through google-auth-library. */
   | {
       type: 'serviceAccount';
       clientEmail: string;
@@ -34,11 +34,11 @@ export interface ApigeeProviderConfig {
   organization: string;
   /** Management API root, without `/v1`. */
   baseUrl: string;
-  /** Edge only: `/v1/organizations/{org}` (default) or the `/v1/o/{org}` alias (ref A.1). */
+  /** Edge only: `/v1/organizations/{org}` (default) or the `/v1/o/{org}` alias. */
   pathStyle: 'organizations' | 'o';
   maxKeysPerApp?: number;
   requestTimeoutMs: number;
-  /** Client-side rate limit; X enforces 6,000 calls per minute per organisation (ref B.1). */
+  /** Client-side rate limit; X enforces 6,000 calls per minute per organisation. */
   maxRequestsPerSecond?: number;
   auth: ApigeeAuthConfig;
 }
@@ -46,7 +46,7 @@ export interface ApigeeProviderConfig {
 export const DEFAULT_EDGE_BASE_URL = 'https://api.enterprise.apigee.com';
 export const DEFAULT_X_BASE_URL = 'https://apigee.googleapis.com';
 export const DEFAULT_EDGE_TOKEN_URL = 'https://login.apigee.com/oauth/token';
-/** The public client every Edge tool uses for the SSO token endpoint (ref A.2). */
+/** The public client every Edge tool uses for the SSO token endpoint. */
 export const EDGE_SSO_CLIENT = { id: 'edgecli', secret: 'edgeclisecret' };
 
 const PROVIDER_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
@@ -87,9 +87,7 @@ function readProvider(entry: Config, where: string): ApigeeProviderConfig {
     throw new InputError(`${where}.pathStyle must be organizations or o`);
   }
   if (flavor === 'x' && pathStyle === 'o') {
-    throw new InputError(
-      `${where}.pathStyle o exists on Apigee Edge only (ref A.1)`,
-    );
+    throw new InputError(`${where}.pathStyle o exists on Apigee Edge only`);
   }
   const maxKeysPerApp = entry.getOptionalNumber('maxKeysPerApp');
   if (

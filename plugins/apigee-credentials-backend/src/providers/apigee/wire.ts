@@ -6,7 +6,8 @@ import {
 
 /**
  * Translation of Apigee management-API JSON into the provider contract. Edge writes
- * timestamps as numbers and X as int64 strings (ref A.1, B.3); `-1` means "never".
+ * timestamps as numbers and X as int64 strings; `-1` means "never". The shapes are
+ * described in docs/apigee-and-aws-facts.md.
  */
 
 export function parseTimestamp(value: unknown): Date | undefined {
@@ -41,7 +42,7 @@ function parseProducts(value: unknown): ApiProductAssociation[] {
   });
 }
 
-/** A key (credential) object as GET app / GET key return it (ref A.4, B.3). */
+/** A key (credential) object as GET app / GET key return it; fields may be missing. */
 /** Apigee's `attributes: [{ name, value }]` (Edge and X alike) as a name → value map. */
 export function parseAttributes(value: unknown): Record<string, string> {
   const attributes: Record<string, string> = {};
@@ -72,7 +73,7 @@ export function parseKey(raw: unknown): ApiKeyDetails | undefined {
   };
 }
 
-/** The error code and message of an Apigee error body, Edge or google.rpc (ref A.5, B.5). */
+/** The error code and message of an Apigee error body, Edge or google.rpc. */
 export function parseErrorBody(body: unknown): {
   code?: string;
   message?: string;
@@ -103,7 +104,7 @@ export function parseErrorBody(body: unknown): {
       message: typeof edge.message === 'string' ? edge.message : undefined,
     };
   }
-  // Runtime fault shape (ref A.5).
+  // Runtime fault shape: {"fault":{"faultstring","detail":{"errorcode"}}}.
   const fault = (
     body as {
       fault?: { faultstring?: unknown; detail?: { errorcode?: unknown } };
@@ -122,14 +123,14 @@ export function parseErrorBody(body: unknown): {
   return {};
 }
 
-/** ref A.5 / B.5: the code Apigee uses for a consumer key that is not on the app. */
+/** The code Edge and X use for a consumer key that is not on the app (HTTP 404). */
 export const KEY_NOT_IN_APP =
   'keymanagement.service.InvalidClientIdForGivenApp';
-/** ref A.5 / B.5: keys/create with a consumer key that exists. */
+/** The code Edge and X use when keys/create gets a consumer key that exists (HTTP 409). */
 export const KEY_ALREADY_EXISTS =
   'keymanagement.service.ConsumerKeyAlreadyExists';
 
-/** Whether an error answer says the app holds too many keys (no documented code, ref D). */
+/** Whether an error answer says the app holds too many keys (Apigee documents no code). */
 export function isKeyLimitError(
   status: number,
   code?: string,

@@ -1,7 +1,7 @@
 import { ROTATION_STEPS, describePhase, stepOfPhase } from './phases';
 
 describe('rotation phases', () => {
-  it('maps the persisted phases of the backend onto the visible steps in order (DESIGN §3)', () => {
+  it('maps the persisted phases of the backend onto the visible steps in order', () => {
     const persisted = [
       'started',
       'created',

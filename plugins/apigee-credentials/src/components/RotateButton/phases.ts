@@ -1,4 +1,4 @@
-/** The steps of a rotation as the user sees them (DESIGN.md §3, create → set → test → finish). */
+/** The steps of a rotation as the user sees them (see docs/protocol.md, Phases). */
 export const ROTATION_STEPS = [
   'Create a new key',
   'Add it to the Apigee app',
