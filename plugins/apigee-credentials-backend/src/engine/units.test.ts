@@ -221,7 +221,7 @@ describe('probe URL allow-list', () => {
       'https://gw.example.com/apis/orders',
       'https://gw.example.com/apis/payments/',
     ]);
-    const allowed = (url: string) => {
+    const probeAllowed = (url: string) => {
       try {
         assertProbeAllowed({ url }, settings.allowedProbeUrlPrefixes);
         return true;
@@ -229,14 +229,20 @@ describe('probe URL allow-list', () => {
         return false;
       }
     };
-    expect(allowed('https://gw.example.com/apis/orders')).toBe(true);
-    expect(allowed('https://gw.example.com/apis/orders/ping')).toBe(true);
-    expect(allowed('https://gw.example.com/apis/payments/ping')).toBe(true);
-    expect(allowed('https://gw.example.com/apis/orders-admin')).toBe(false);
-    expect(allowed('https://gw.example.com/apis/admin')).toBe(false);
-    expect(allowed('https://gw.example.com/apis/orders/../admin')).toBe(false);
-    expect(allowed('https://gw.example.com/apis-x')).toBe(false);
-    expect(allowed('https://closed.example.com/anything')).toBe(false);
+    expect(probeAllowed('https://gw.example.com/apis/orders')).toBe(true);
+    expect(probeAllowed('https://gw.example.com/apis/orders/ping')).toBe(true);
+    expect(probeAllowed('https://gw.example.com/apis/payments/ping')).toBe(
+      true,
+    );
+    expect(probeAllowed('https://gw.example.com/apis/orders-admin')).toBe(
+      false,
+    );
+    expect(probeAllowed('https://gw.example.com/apis/admin')).toBe(false);
+    expect(probeAllowed('https://gw.example.com/apis/orders/../admin')).toBe(
+      false,
+    );
+    expect(probeAllowed('https://gw.example.com/apis-x')).toBe(false);
+    expect(probeAllowed('https://closed.example.com/anything')).toBe(false);
   });
 
   it('refuses default durations below the floors at startup', () => {
