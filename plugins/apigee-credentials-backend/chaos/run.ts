@@ -27,7 +27,7 @@ const WORKERS = 2;
 const WORKER_CONCURRENCY = 4;
 const CONSUMERS = 4;
 /** Hard bound on the faulty phase; the run fails if it has too few rotations by then. */
-const MAX_CHAOS_MS = Number(process.env.CHAOS_MAX_MS ?? 6 * 60_000);
+const MAX_CHAOS_MS = Number(process.env.CHAOS_MAX_MS ?? 10 * 60_000);
 const MIN_CHAOS_MS = Number(process.env.CHAOS_MIN_MS ?? 45_000);
 /** The gateway judges keys as they were this long ago (Apigee's key cache, scaled down). */
 const PROPAGATION_DELAY_MS = 400;
