@@ -222,11 +222,12 @@ export interface Config {
 
     /**
      * The global scheduled task (sync from the catalog, resume, rotate due credentials,
-     * delete old keys). Default: every 5 minutes, 30-minute timeout, 10 s initial delay.
+     * delete old keys). Each field has its default: every 5 minutes, 30-minute timeout,
+     * 10 s initial delay.
      */
     schedule?: {
-      frequency: DurationConfig | { cron: string };
-      timeout: DurationConfig;
+      frequency?: DurationConfig | { cron: string };
+      timeout?: DurationConfig;
       initialDelay?: DurationConfig;
     };
 

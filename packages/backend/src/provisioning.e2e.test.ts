@@ -39,7 +39,10 @@ const REGION = 'eu-west-1';
 const USER = 'user:default/guest';
 const TEAM = 'group:default/team-orders';
 const examples = path.resolve(__dirname, '../../../examples');
-const templateDir = path.join(examples, 'templates/apigee-consumer');
+const templateDir = path.resolve(
+  __dirname,
+  '../../../plugins/scaffolder-backend-module-apigee-credentials/templates/apigee-consumer',
+);
 
 const values = (name: string) => ({
   name,

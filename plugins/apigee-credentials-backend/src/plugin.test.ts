@@ -142,6 +142,7 @@ describe.each(databases.eachSupportedId())(
     async function start(options?: {
       denyRotate?: boolean;
       denyProvision?: boolean;
+      schedule?: object;
     }) {
       const started = await startPluginBackend({
         knex: await databases.init(databaseId),
@@ -205,6 +206,7 @@ describe.each(databases.eachSupportedId())(
               allowedApiProducts: { 'acme-edge': ['orders-api'] },
             },
             notifications: { onSuccess: true },
+            ...(options?.schedule && { schedule: options.schedule }),
           },
         },
       });
@@ -587,6 +589,14 @@ describe.each(databases.eachSupportedId())(
       expect(bad.status).toBe(400);
       expect(bad.body.error.message).toMatch(/apiProducts.*secret\.accountId/s);
       expect(sandbox.faults.callCount()).toBe(0);
+    });
+
+    it('starts with only some fields of the schedule configured', async () => {
+      const { server } = await start({
+        schedule: { frequency: { seconds: 30 } },
+      });
+      const res = await request(server).get('/api/apigee-credentials/health');
+      expect(res.status).toBe(200);
     });
 
     it('answers its health route without credentials', async () => {

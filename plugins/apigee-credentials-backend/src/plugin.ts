@@ -4,6 +4,7 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { ConfigReader } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import {
@@ -29,6 +30,12 @@ import { auditOutcome } from './service/auditOutcome';
 import { CredentialsService } from './service/CredentialsService';
 import { ScheduledRotationPass } from './service/ScheduledRotationPass';
 import { readPluginSettings } from './service/settings';
+
+const DEFAULT_SCHEDULE = {
+  frequency: { minutes: 5 },
+  timeout: { minutes: 30 },
+  initialDelay: { seconds: 10 },
+};
 
 /**
  * The Apigee credentials backend plugin: rotates Apigee API keys into AWS Secrets Manager,
@@ -125,15 +132,13 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           concurrency: settings.concurrency,
         });
 
-        const schedule = config.has('apigeeCredentials.schedule')
-          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-              config.getConfig('apigeeCredentials.schedule'),
-            )
-          : {
-              frequency: { minutes: 5 },
-              timeout: { minutes: 30 },
-              initialDelay: { seconds: 10 },
-            };
+        // Each field of apigeeCredentials.schedule falls back to its default on its own.
+        const schedule = readSchedulerServiceTaskScheduleDefinitionFromConfig(
+          new ConfigReader({
+            ...DEFAULT_SCHEDULE,
+            ...(config.getOptional('apigeeCredentials.schedule') as object),
+          }),
+        );
         await deps.scheduler.scheduleTask({
           id: 'apigee-credentials-rotation-pass',
           scope: 'global',

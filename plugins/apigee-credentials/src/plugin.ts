@@ -21,48 +21,50 @@ export const apigeeCredentialsPlugin = createPlugin({
 });
 
 /**
- * The "Apigee credentials" entity tab. Mount it in the entity page with
- * `<EntityLayout.Route path="/apigee-credentials" title="Apigee credentials"
- * if={isApigeeCredentialsAvailable}>`.
+ * The "Apigee credentials" entity tab. Mount it in the entity page under an
+ * `EntityLayout.Route` at `/apigee-credentials` whose `if` is `isApigeeCredentialsAvailable`.
  *
  * @public
  */
-export const EntityApigeeCredentialsContent = apigeeCredentialsPlugin.provide(
-  createComponentExtension({
-    name: 'EntityApigeeCredentialsContent',
-    component: {
-      lazy: () =>
-        import('./components/CredentialsContent').then(
-          m => m.CredentialsContent,
-        ),
-    },
-  }),
-);
+export const EntityApigeeCredentialsContent: () => JSX.Element =
+  apigeeCredentialsPlugin.provide(
+    createComponentExtension({
+      name: 'EntityApigeeCredentialsContent',
+      component: {
+        lazy: () =>
+          import('./components/CredentialsContent').then(
+            m => m.CredentialsContent,
+          ),
+      },
+    }),
+  );
 
 /**
  * The entity overview card: worst status, oldest key and a link to the tab.
  *
  * @public
  */
-export const EntityApigeeCredentialsCard = apigeeCredentialsPlugin.provide(
-  createComponentExtension({
-    name: 'EntityApigeeCredentialsCard',
-    component: {
-      lazy: () => import('./components/SummaryCard').then(m => m.SummaryCard),
-    },
-  }),
-);
+export const EntityApigeeCredentialsCard: () => JSX.Element =
+  apigeeCredentialsPlugin.provide(
+    createComponentExtension({
+      name: 'EntityApigeeCredentialsCard',
+      component: {
+        lazy: () => import('./components/SummaryCard').then(m => m.SummaryCard),
+      },
+    }),
+  );
 
 /**
  * The fleet overview page for platform teams.
  *
  * @public
  */
-export const ApigeeCredentialsFleetPage = apigeeCredentialsPlugin.provide(
-  createRoutableExtension({
-    name: 'ApigeeCredentialsFleetPage',
-    component: () =>
-      import('./components/FleetPage').then(m => m.LegacyFleetPage),
-    mountPoint: fleetRouteRef,
-  }),
-);
+export const ApigeeCredentialsFleetPage: () => JSX.Element =
+  apigeeCredentialsPlugin.provide(
+    createRoutableExtension({
+      name: 'ApigeeCredentialsFleetPage',
+      component: () =>
+        import('./components/FleetPage').then(m => m.LegacyFleetPage),
+      mountPoint: fleetRouteRef,
+    }),
+  );

@@ -16,11 +16,8 @@ import { createPublishLocalAction } from './actions/publishLocal';
 import { LocalCatalogDirectory } from './localCatalog/LocalCatalogDirectory';
 import { createTestActionContext } from './__testUtils__/mockActionContext';
 
-// The demo template shipped in examples/: checked against the actions it calls.
-const templateDir = path.resolve(
-  __dirname,
-  '../../../examples/templates/apigee-consumer',
-);
+// The example template this package ships: checked against the actions it calls.
+const templateDir = path.resolve(__dirname, '../templates/apigee-consumer');
 const template = yaml.parse(
   fs.readFileSync(path.join(templateDir, 'template.yaml'), 'utf8'),
 );
@@ -59,7 +56,7 @@ const binding = (environment: string) =>
     maxAge: '90d',
   });
 
-describe('examples/templates/apigee-consumer', () => {
+describe('templates/apigee-consumer', () => {
   it('runs the provision action once per environment with input the action accepts', () => {
     const step = stepOf('provision');
     expect(step.action).toBe('apigee:credentials:provision');

@@ -7,6 +7,8 @@ const UNITS = { d: 'days', h: 'hours', m: 'minutes', s: 'seconds' } as const;
  * Parses a duration written either as shorthand (`90d`, `24h`, `30m`, `45s`) or as
  * ISO 8601 (`P90D`, `PT36H`). Returns milliseconds, or undefined when the text is not
  * a positive duration.
+ *
+ * @public
  */
 export function parseDurationMs(text: string): number | undefined {
   const trimmed = text.trim();

@@ -16,6 +16,8 @@ function dayNumber(name: string): number {
  * Parses a rotation window written as `<days> <HH:mm>-<HH:mm> <IANA time zone>`,
  * e.g. `Mon-Fri 09:00-17:00 Europe/Berlin` or `Tue,Thu 22:00-23:30 UTC`.
  * Throws an Error with a readable message when the text is not a window.
+ *
+ * @public
  */
 export function parseRotationWindow(text: string): RotationWindow {
   const parts = text.trim().split(/\s+/);
