@@ -20,6 +20,8 @@ export interface EntityTabHarness {
     entity: Entity;
     /** Whether the permission framework allows rotating; default true. */
     rotateAllowed?: boolean;
+    /** Whether the user has the admin permission; default false. */
+    adminAllowed?: boolean;
   }): Promise<{ toastTitles: () => string[] }>;
 }
 
@@ -161,6 +163,86 @@ async function rotateDeniedIsExplained(
     ),
   );
   expect(screen.getByRole('button', { name: 'Rotate prod' })).toBeDisabled();
+  // Checking calls Apigee and AWS: owners only, like Rotate.
+  expect(
+    screen.queryByRole('button', { name: 'Check prod now' }),
+  ).not.toBeInTheDocument();
+}
+
+async function checkNowReportsAndRefreshes(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  const user = userEvent.setup();
+  const calls = fakeBackend(server, {
+    credentials: [
+      [credential({ status: 'drift', statusReason: 'The key is revoked' })],
+      [credential()],
+    ],
+  });
+  let checks = 0;
+  server.use(
+    http.post(`${CREDENTIALS_URL}/:bindingId/check`, ({ params }) => {
+      checks += 1;
+      return HttpResponse.json(credential({ id: String(params.bindingId) }));
+    }),
+  );
+  await harness.render({ entity: boundEntity });
+  await user.click(
+    await screen.findByRole('button', { name: 'Check prod now' }),
+  );
+  expect(await screen.findByTestId('action-notice-prod')).toHaveTextContent(
+    'Checked prod just now: Up to date.',
+  );
+  expect(checks).toBe(1);
+  await waitFor(() =>
+    expect(screen.getByTestId('credential-status-prod')).toHaveTextContent(
+      'Up to date',
+    ),
+  );
+  expect(calls.credentials).toBeGreaterThanOrEqual(2);
+}
+
+async function checkNowFailureIsShownInline(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  const user = userEvent.setup();
+  fakeBackend(server, { credentials: [[credential()]] });
+  server.use(
+    http.post(`${CREDENTIALS_URL}/:bindingId/check`, () =>
+      HttpResponse.json(errorBody('Error', 'Apigee unreachable', 502), {
+        status: 502,
+      }),
+    ),
+  );
+  await harness.render({ entity: boundEntity });
+  await user.click(
+    await screen.findByRole('button', { name: 'Check prod now' }),
+  );
+  expect(await screen.findByRole('alert')).toHaveTextContent(
+    'Could not check prod: Apigee unreachable',
+  );
+}
+
+async function approveIsForAdminsOnly(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  fakeBackend(server, {
+    credentials: [[STATUS_CASES.find(c => c.status === 'unverified')!.credential]],
+  });
+  await harness.render({ entity: boundEntity, adminAllowed: false });
+  // Once the owner's actions are there, the permission answers are in.
+  expect(
+    await screen.findByRole('button', { name: 'Check prod now' }),
+  ).toBeInTheDocument();
+  await waitFor(() =>
+    expect(screen.getByRole('button', { name: 'Rotate prod' })).toBeDisabled(),
+  );
+  expect(
+    screen.queryByRole('button', { name: 'Approve prod' }),
+  ).not.toBeInTheDocument();
 }
 
 async function rotateFlow(harness: EntityTabHarness, server: SetupServer) {
@@ -405,6 +487,18 @@ export const ENTITY_TAB_SCENARIOS: EntityTabScenario[] = [
   [
     'disables Rotate and explains why when the user may not rotate',
     rotateDeniedIsExplained,
+  ],
+  [
+    'checks a binding now for an owner, says the outcome and refreshes the row',
+    checkNowReportsAndRefreshes,
+  ],
+  [
+    'shows a failed check now inline with the reason',
+    checkNowFailureIsShownInline,
+  ],
+  [
+    'offers no Approve on an unverified binding to a user without the admin permission',
+    approveIsForAdminsOnly,
   ],
   [
     'rotates after confirmation, follows the phases, toasts and refreshes the row',

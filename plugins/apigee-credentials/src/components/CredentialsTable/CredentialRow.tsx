@@ -8,6 +8,7 @@ import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type { CredentialSummary } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import type { RotateRejection } from '../../api/rotateRejection';
+import { ApproveButton, CheckNowButton, RowNotice } from '../CredentialActions';
 import { HistoryPanel } from '../HistoryPanel';
 import { RotateButton, RotationProgress } from '../RotateButton';
 import { AgeGauge } from '../shared/AgeGauge';
@@ -41,6 +42,9 @@ function disabledReason(
   if (credential.status === 'misconfigured') {
     return 'Fix the binding annotation before rotating.';
   }
+  if (credential.status === 'unverified') {
+    return 'Not proven to belong to this entity: set the ownership marks and press Check now, or ask a platform admin to approve it.';
+  }
   if (rotationRunning || credential.status === 'rotating') {
     return 'A rotation of this credential is already running.';
   }
@@ -67,14 +71,18 @@ export function CredentialRow(props: {
   credential: CredentialSummary;
   gracePeriodMs?: number;
   permission: RotatePermission;
+  /** Whether the user has the admin permission (may approve unverified bindings). */
+  isAdmin: boolean;
   onChanged: () => void;
 }) {
-  const { entityRef, credential, gracePeriodMs, permission, onChanged } = props;
+  const { entityRef, credential, gracePeriodMs, permission, isAdmin } = props;
+  const { onChanged } = props;
   const { environment } = credential;
   const [historyOpen, setHistoryOpen] = useState(false);
   const [startedRotationId, setStartedRotationId] = useState<string>();
   const [finishedRotationId, setFinishedRotationId] = useState<string>();
   const [rejection, setRejection] = useState<RotateRejection>();
+  const [notice, setNotice] = useState<RowNotice>();
 
   // A rotation started elsewhere (the schedule, another user, before a reload) is
   // followed too, when the backend says which one is running.
@@ -88,8 +96,17 @@ export function CredentialRow(props: {
     followedRotationId !== undefined &&
     followedRotationId !== finishedRotationId;
 
+  const onNotice = useCallback(
+    (next: RowNotice) => {
+      setNotice(next);
+      onChanged();
+    },
+    [onChanged],
+  );
+
   const onStarted = useCallback((rotationId: string) => {
     setRejection(undefined);
+    setNotice(undefined);
     setStartedRotationId(rotationId);
   }, []);
 
@@ -170,6 +187,20 @@ export function CredentialRow(props: {
             onStarted={onStarted}
             onRejected={onRejected}
           />
+          {permission.allowed ? (
+            <CheckNowButton
+              entityRef={entityRef}
+              credential={credential}
+              onChecked={onNotice}
+            />
+          ) : null}
+          {isAdmin && credential.status === 'unverified' ? (
+            <ApproveButton
+              entityRef={entityRef}
+              credential={credential}
+              onApproved={onNotice}
+            />
+          ) : null}
           <IconButton
             size="small"
             aria-label={`${
@@ -200,6 +231,18 @@ export function CredentialRow(props: {
             data-testid={`rotate-notice-${environment}`}
           >
             {rejection.message}
+          </Typography>
+        </DetailRow>
+      ) : null}
+      {notice ? (
+        <DetailRow>
+          <Typography
+            variant="body2"
+            role={notice.tone === 'error' ? 'alert' : 'status'}
+            color={notice.tone === 'error' ? 'error' : 'textPrimary'}
+            data-testid={`action-notice-${environment}`}
+          >
+            {notice.message}
           </Typography>
         </DetailRow>
       ) : null}

@@ -6,7 +6,9 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import type { CompoundEntityRef, Entity } from '@backstage/catalog-model';
 import { useEntityPermission } from '@backstage/plugin-catalog-react/alpha';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  apigeeCredentialsAdminPermission,
   apigeeCredentialsRotatePermission,
   CredentialSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
@@ -33,6 +35,7 @@ export function CredentialsTable(props: {
 }) {
   const { entity, entityRef, credentials, onChanged } = props;
   const permission = useEntityPermission(apigeeCredentialsRotatePermission);
+  const admin = usePermission({ permission: apigeeCredentialsAdminPermission });
   const specs = useBindingSpecs(entity);
   const sorted = [...credentials].sort((a, b) =>
     a.environment.localeCompare(b.environment),
@@ -60,6 +63,7 @@ export function CredentialsTable(props: {
               credential={credential}
               gracePeriodMs={specs.get(credential.environment)?.gracePeriodMs}
               permission={permission}
+              isAdmin={admin.allowed}
               onChanged={onChanged}
             />
           ))}

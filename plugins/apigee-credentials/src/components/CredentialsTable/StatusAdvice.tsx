@@ -8,7 +8,7 @@ import {
 
 type AdvisedStatus = Extract<
   CredentialStatus,
-  'drift' | 'misconfigured' | 'failed' | 'overdue'
+  'drift' | 'misconfigured' | 'failed' | 'overdue' | 'unverified'
 >;
 
 const ADVICE: Record<AdvisedStatus, (environment: string) => string> = {
@@ -18,6 +18,8 @@ const ADVICE: Record<AdvisedStatus, (environment: string) => string> = {
     `Rotation is paused for this binding. Fix the annotation ${APIGEE_CREDENTIALS_ANNOTATION_PREFIX}${environment} in the entity's catalog-info.yaml; the fix is picked up when the catalog next refreshes the entity.`,
   failed: () =>
     'The current key was kept and still works. Check the reason, then press Rotate to try again; the schedule also retries.',
+  unverified: () =>
+    "Nothing is rotated or shown until the secret's tag and the Apigee app's attribute name this entity or its owner group. Set them, then press Check now; or ask a platform admin to approve the binding.",
   overdue: () =>
     'The key is older than its maximum age. Press Rotate, or let the schedule rotate it in its next window.',
 };
