@@ -127,9 +127,21 @@ describe('seed validation', () => {
                   {
                     name: 'a',
                     credentials: [
-                      { consumerKey: 'k1', consumerSecret: 's1', issuedAt: '95d ago' },
-                      { consumerKey: 'k2', consumerSecret: 's2', issuedAt: '36h ago' },
-                      { consumerKey: 'k3', consumerSecret: 's3', issuedAt: 1234 },
+                      {
+                        consumerKey: 'k1',
+                        consumerSecret: 's1',
+                        issuedAt: '95d ago',
+                      },
+                      {
+                        consumerKey: 'k2',
+                        consumerSecret: 's2',
+                        issuedAt: '36h ago',
+                      },
+                      {
+                        consumerKey: 'k3',
+                        consumerSecret: 's3',
+                        issuedAt: 1234,
+                      },
                       { consumerKey: 'k4', consumerSecret: 's4' },
                     ],
                   },
@@ -141,9 +153,8 @@ describe('seed validation', () => {
       },
     });
     const now = 1000 * DAY;
-    const keys =
-      buildApigeeData(seed, now).organizations[0].developers[0].apps[0]
-        .credentials;
+    const keys = buildApigeeData(seed, now).organizations[0].developers[0]
+      .apps[0].credentials;
     expect(keys.map(k => k.issuedAt)).toEqual([
       now - 95 * DAY,
       now - 36 * 3600 * 1000,
@@ -162,7 +173,11 @@ describe('seed validation', () => {
                     {
                       name: 'a',
                       credentials: [
-                        { consumerKey: 'k', consumerSecret: 's', issuedAt: 'last week' },
+                        {
+                          consumerKey: 'k',
+                          consumerSecret: 's',
+                          issuedAt: 'last week',
+                        },
                       ],
                     },
                   ],
