@@ -194,7 +194,7 @@ export const STATUS_CASES: StatusCase[] = [
     label: 'Drift',
     texts: [
       /The key in the secret is revoked in Apigee/,
-      /Press Rotate to issue a fresh key/,
+      /then press Rotate to issue a fresh key/,
     ],
     rotatable: true,
   },

@@ -117,7 +117,7 @@ describe('Approve (admins)', () => {
     fakeBackend(server, { credentials: [[credential()]] });
     await renderAsAdmin();
     expect(
-      await screen.findByRole('button', { name: 'Check prod now' }),
+      await screen.findByRole('button', { name: 'Check now prod' }),
     ).toBeInTheDocument();
     expect(
       screen.queryByRole('button', { name: 'Approve prod' }),

@@ -82,9 +82,9 @@ export function ApproveButton(props: {
               saying they belong to <strong>{entity}</strong> or its owner.
             </p>
             <p>
-              If you approve, the plugin rotates this app's key into this
-              secret although they carry no ownership marks, and shows their
-              key details to the entity's owners. Approve only if you know they
+              If you approve, the plugin rotates this app's key into this secret
+              although they carry no ownership marks, and shows their key
+              details to the entity's owners. Approve only if you know they
               belong to this entity.
             </p>
             <p>

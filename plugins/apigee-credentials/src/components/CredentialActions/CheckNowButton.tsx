@@ -46,7 +46,7 @@ export function CheckNowButton(props: {
     <Button
       size="small"
       color="primary"
-      aria-label={`Check ${credential.environment} now`}
+      aria-label={`Check now ${credential.environment}`}
       disabled={checking}
       onClick={check}
       startIcon={checking ? <CircularProgress size={14} /> : undefined}
