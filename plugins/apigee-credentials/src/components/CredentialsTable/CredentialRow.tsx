@@ -48,7 +48,7 @@ const useStyles = makeStyles(theme => ({
     display: 'flex',
     justifyContent: 'flex-end',
     alignItems: 'center',
-    flexWrap: 'wrap',
+    flexWrap: 'nowrap',
     gap: theme.spacing(1),
   },
   // Leaves the right edge, where toasts appear, free.
@@ -231,7 +231,9 @@ export function CredentialRow(props: {
               onStarted={onStarted}
               onRejected={onRejected}
             />
-            {permission.allowed && known ? (
+            {permission.allowed &&
+            known &&
+            credential.status !== 'misconfigured' ? (
               <CheckNowButton
                 entityRef={entityRef}
                 credential={credential}
