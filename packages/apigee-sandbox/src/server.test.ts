@@ -87,6 +87,22 @@ describe('composed sandbox', () => {
     ).rejects.toThrow(/tokenLifetimeSeconds must be an integer >= 1/);
   });
 
+  it("applies the seed's fault rules from the start and again after a reset", async () => {
+    const sandbox = await startSandbox({
+      port: 0,
+      seed: resolve(__dirname, '../seed/demo.yaml'),
+    });
+    try {
+      const rules = () => sandbox.faults.listRules().map(r => r.id);
+      expect(rules()).toEqual(['demo-cart-create']);
+      sandbox.faults.clearRules();
+      await sandbox.reset();
+      expect(rules()).toEqual(['demo-cart-create']);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('refuses an invalid seed with a clear error', async () => {
     await expect(
       startSandbox({

@@ -88,7 +88,12 @@ export async function startSandbox(
     ),
   };
   const config = { ...initialConfig };
-  const faults = new FaultInjector({ rules: options.faults });
+  // Rules from the seed first, then the caller's.
+  const initialRules = [
+    ...(seed.faults as FaultRule[]),
+    ...(options.faults ?? []),
+  ];
+  const faults = new FaultInjector({ rules: initialRules });
   const accounts = seed.aws.accounts.map(a => ({
     accountId: a.accountId,
     accessKeyId: a.accessKeyId,
@@ -126,7 +131,7 @@ export async function startSandbox(
     secrets = seededSecretsStore(seed, accounts, now);
     secretsRouter = createSecretsManagerRouter({ store: secrets, faults });
     faults.clearRules();
-    for (const rule of options.faults ?? []) faults.addRule(rule);
+    for (const rule of initialRules) faults.addRule(rule);
     faults.resetCounters();
     Object.assign(config, initialConfig);
     persister?.schedule();

@@ -21,6 +21,7 @@ import {
   unboundEntity,
 } from './__testUtils__/fixtures';
 import { fakeBackend } from './__testUtils__/backend';
+import { authorizeFor } from './__testUtils__/permissions';
 import { fakeFleet } from './__testUtils__/fleet';
 import {
   ENTITY_TAB_SCENARIOS,
@@ -48,7 +49,7 @@ const permission = (allowed: boolean) =>
 
 /** Renders the plugin's entity-content extension, with its API extension, in a test app. */
 const newSystemHarness: EntityTabHarness = {
-  async render({ entity, rotateAllowed = true }) {
+  async render({ entity, rotateAllowed, adminAllowed }) {
     const toast = mockApis.toast();
     renderTestApp({
       extensions: [
@@ -56,7 +57,12 @@ const newSystemHarness: EntityTabHarness = {
         contentExtension,
         apiExtension,
       ],
-      apis: [toast, permission(rotateAllowed)],
+      apis: [
+        toast,
+        mockApis.permission({
+          authorize: authorizeFor({ rotateAllowed, adminAllowed }),
+        }),
+      ],
     });
     return {
       toastTitles: () => toast.getToasts().map(t => String(t.title)),

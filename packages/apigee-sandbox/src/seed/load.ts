@@ -4,7 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ApigeeStateData, Organization } from '../apigee/types';
-import { SandboxSeed, ValidatedSeed, sandboxSeedSchema } from './schema';
+import {
+  RELATIVE_TIME_PATTERN,
+  SandboxSeed,
+  ValidatedSeed,
+  sandboxSeedSchema,
+} from './schema';
 
 /** The seed shipped with the package (matches the demo catalog). */
 export const DEFAULT_SEED_PATH = resolve(
@@ -257,6 +262,19 @@ function checkAws(seed: ValidatedSeed, problems: string[]): void {
   });
 }
 
+const UNIT_MS = { d: 24 * 3600 * 1000, h: 3600 * 1000, m: 60 * 1000 } as const;
+
+/** A seeded time: ms since epoch as is, `95d ago` relative to `nowMs`, or `nowMs`. */
+export function resolveIssuedAt(
+  issuedAt: number | string | undefined,
+  nowMs: number,
+): number {
+  if (issuedAt === undefined) return nowMs;
+  if (typeof issuedAt === 'number') return issuedAt;
+  const match = RELATIVE_TIME_PATTERN.exec(issuedAt)!;
+  return nowMs - Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
 /** A stable UUID-shaped id, so that resets and restarts keep developer and app ids. */
 function stableId(...parts: string[]): string {
   const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
@@ -319,7 +337,7 @@ export function buildApigeeData(
                 consumerKey: c.consumerKey,
                 consumerSecret: c.consumerSecret,
                 status: c.status,
-                issuedAt: c.issuedAt ?? nowMs,
+                issuedAt: resolveIssuedAt(c.issuedAt, nowMs),
                 expiresAt: c.expiresAt,
                 attributes: c.attributes,
                 scopes: c.scopes,

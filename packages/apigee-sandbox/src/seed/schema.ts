@@ -8,6 +8,9 @@ const keyMaterial = z
     'must be 1-255 letters, digits, underscores or hyphens',
   );
 
+/** `<n><d|h|m> ago`: a time relative to the moment the seed is loaded. */
+export const RELATIVE_TIME_PATTERN = /^(\d+)\s*([dhm])\s+ago$/;
+
 const attributeSchema = z.object({
   name: z.string().min(1),
   value: z.string(),
@@ -29,8 +32,18 @@ const credentialSchema = z.object({
   consumerKey: keyMaterial,
   consumerSecret: keyMaterial,
   status: z.enum(['approved', 'revoked']).default('approved'),
-  /** ms since epoch; defaults to the moment the seed is loaded. */
-  issuedAt: z.number().int().optional(),
+  /**
+   * ms since epoch, or relative to the moment the seed is loaded (`95d ago`, `36h ago`,
+   * `10m ago`), so a demo's keys keep their age on every start; defaults to that moment.
+   */
+  issuedAt: z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(RELATIVE_TIME_PATTERN, 'must be like "95d ago", "36h ago"'),
+    ])
+    .optional(),
   /** ms since epoch, -1 for never. */
   expiresAt: z.number().int().default(-1),
   apiProducts: z.array(keyProductSchema).default([]),
@@ -127,6 +140,22 @@ const secretSchema = z.object({
   tags: z.record(z.string(), z.string()).optional(),
 });
 
+/** A fault rule active from the start (and again after a reset); see `src/faults`. */
+const faultRuleSchema = z.object({
+  id: z.string().min(1),
+  service: z.enum(['apigee', 'secretsmanager', 'gateway']).optional(),
+  operation: z.string().min(1).optional(),
+  path: z.string().min(1).optional(),
+  errorRate: z.number().min(0).max(1).optional(),
+  failNext: z.number().int().min(0).optional(),
+  error: z
+    .enum(['server-error', 'too-many-requests', 'throttling', 'none'])
+    .optional(),
+  status: z.number().int().min(500).max(599).optional(),
+  latencyMs: z.number().int().min(0).optional(),
+  hangMs: z.number().int().min(0).optional(),
+});
+
 export const sandboxSeedSchema = z.object({
   apigee: z
     .object({ organizations: z.array(organizationSchema).default([]) })
@@ -137,6 +166,7 @@ export const sandboxSeedSchema = z.object({
       secrets: z.array(secretSchema).default([]),
     })
     .default({ accounts: [], secrets: [] }),
+  faults: z.array(faultRuleSchema).default([]),
 });
 
 /** A seed as written by hand (defaults may be omitted). */

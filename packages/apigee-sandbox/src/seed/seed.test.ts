@@ -114,6 +114,95 @@ describe('seed validation', () => {
     expect(seed.aws).toEqual({ accounts: [], secrets: [] });
   });
 
+  it('reads issue times relative to the moment the seed is loaded', () => {
+    const DAY = 24 * 3600 * 1000;
+    const seed = validate({
+      apigee: {
+        organizations: [
+          edgeOrg({
+            developers: [
+              {
+                email: 'dev@example.com',
+                apps: [
+                  {
+                    name: 'a',
+                    credentials: [
+                      {
+                        consumerKey: 'k1',
+                        consumerSecret: 's1',
+                        issuedAt: '95d ago',
+                      },
+                      {
+                        consumerKey: 'k2',
+                        consumerSecret: 's2',
+                        issuedAt: '36h ago',
+                      },
+                      {
+                        consumerKey: 'k3',
+                        consumerSecret: 's3',
+                        issuedAt: 1234,
+                      },
+                      { consumerKey: 'k4', consumerSecret: 's4' },
+                    ],
+                  },
+                ],
+              },
+            ],
+          }),
+        ],
+      },
+    });
+    const now = 1000 * DAY;
+    const keys = buildApigeeData(seed, now).organizations[0].developers[0]
+      .apps[0].credentials;
+    expect(keys.map(k => k.issuedAt)).toEqual([
+      now - 95 * DAY,
+      now - 36 * 3600 * 1000,
+      1234,
+      now,
+    ]);
+    expect(
+      problemsOf({
+        apigee: {
+          organizations: [
+            edgeOrg({
+              developers: [
+                {
+                  email: 'dev@example.com',
+                  apps: [
+                    {
+                      name: 'a',
+                      credentials: [
+                        {
+                          consumerKey: 'k',
+                          consumerSecret: 's',
+                          issuedAt: 'last week',
+                        },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            }),
+          ],
+        },
+      }).join('\n'),
+    ).toContain('must be like "95d ago"');
+  });
+
+  it('accepts fault rules, and rejects malformed ones', () => {
+    const seed = validate({
+      faults: [{ id: 'f', service: 'apigee', operation: 'keys.create' }],
+    });
+    expect(seed.faults).toEqual([
+      { id: 'f', service: 'apigee', operation: 'keys.create' },
+    ]);
+    expect(validate({}).faults).toEqual([]);
+    expect(
+      problemsOf({ faults: [{ id: 'f', service: 'kafka' }] }).join('\n'),
+    ).toContain('faults[0].service');
+  });
+
   it('reports shape errors with their location', () => {
     const problems = problemsOf({
       apigee: {

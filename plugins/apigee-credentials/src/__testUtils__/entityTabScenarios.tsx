@@ -20,6 +20,8 @@ export interface EntityTabHarness {
     entity: Entity;
     /** Whether the permission framework allows rotating; default true. */
     rotateAllowed?: boolean;
+    /** Whether the user has the admin permission; default false. */
+    adminAllowed?: boolean;
   }): Promise<{ toastTitles: () => string[] }>;
 }
 
@@ -82,10 +84,11 @@ function statusScenario(statusCase: StatusCase): EntityTabScenario {
       expect(
         await screen.findByTestId('credential-status-prod'),
       ).toHaveTextContent(statusCase.label);
-      const row = within(screen.getByTestId('credential-row-prod'));
-      expect(row.queryByTestId('fingerprint-prod')?.textContent ?? null).toBe(
-        statusCase.credential.keyFingerprint ?? null,
-      );
+      // The key is in the row's details, under its main row.
+      const details = within(screen.getByTestId('credential-details-prod'));
+      expect(
+        details.queryByTestId('fingerprint-prod')?.textContent ?? null,
+      ).toBe(statusCase.credential.keyFingerprint ?? null);
       for (const text of statusCase.texts) {
         expect((await screen.findAllByText(text)).length).toBeGreaterThan(0);
       }
@@ -157,10 +160,171 @@ async function rotateDeniedIsExplained(
   await userEvent.hover(await screen.findByTestId('rotate-disabled-prod'));
   await waitFor(() =>
     expect(screen.getByRole('tooltip')).toHaveTextContent(
-      "You don't have permission to rotate this entity's credentials",
+      'Only members of team-orders (the owners) or platform admins may rotate this credential.',
     ),
   );
   expect(screen.getByRole('button', { name: 'Rotate prod' })).toBeDisabled();
+  // Said on the page too, not only on hover.
+  expect(screen.getByTestId('rotate-denied-note')).toHaveTextContent(
+    'only members of team-orders (the owners) or platform admins may',
+  );
+  // Checking calls Apigee and AWS: owners only, like Rotate.
+  expect(
+    screen.queryByRole('button', { name: 'Check now prod' }),
+  ).not.toBeInTheDocument();
+}
+
+async function notCheckedIsListedFromTheAnnotation(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  // The backend lists nothing before its first sync, then the binding unchecked, then checked.
+  const calls = fakeBackend(server, {
+    credentials: [
+      [],
+      [
+        credential({
+          keyFingerprint: undefined,
+          ageDays: undefined,
+          createdAt: undefined,
+          lastRotation: undefined,
+          nextRotationAt: undefined,
+          checkedAt: undefined,
+          statusReason:
+            'Not checked yet: the next scheduled run reads the age of the key.',
+        }),
+      ],
+      [credential({ checkedAt: daysFromNow(0) })],
+    ],
+  });
+  await harness.render({ entity: boundEntity });
+  expect(await screen.findByTestId('credential-status-prod')).toHaveTextContent(
+    'Not checked yet',
+  );
+  expect(screen.getByTestId('credential-row-prod')).toHaveTextContent(
+    'orders-service',
+  );
+  expect(screen.getByTestId('status-advice-prod')).toHaveTextContent(
+    "Listed from the entity's annotation",
+  );
+  expect(screen.getByRole('button', { name: 'Rotate prod' })).toBeDisabled();
+  // The tab reloads by itself until the binding is checked.
+  await waitFor(
+    () =>
+      expect(screen.getByTestId('credential-status-prod')).toHaveTextContent(
+        'Up to date',
+      ),
+    { timeout: 15000 },
+  );
+  expect(calls.credentials).toBeGreaterThanOrEqual(3);
+  expect(screen.getByTestId('fingerprint-prod')).toHaveTextContent('fp-1a2b3c');
+}
+
+async function failuresLinkToTheRunbook(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  fakeBackend(server, {
+    credentials: [
+      [
+        credential({ status: 'drift', statusReason: 'The key is revoked' }),
+        credential({
+          id: 'staging',
+          environment: 'staging',
+          status: 'overdue',
+          ageDays: 97,
+        }),
+      ],
+    ],
+  });
+  await harness.render({ entity: boundEntity });
+  const advice = await screen.findByTestId('status-advice-prod');
+  expect(advice).toHaveTextContent(/What to do:.*press Rotate/);
+  expect(
+    within(advice).getByRole('link', { name: /Runbook for prod: drift/ }),
+  ).toHaveAttribute('href', expect.stringContaining('#operator-runbook'));
+  // An overdue key needs no operator: advice, but no runbook.
+  expect(
+    within(screen.getByTestId('status-advice-staging')).queryByRole('link'),
+  ).not.toBeInTheDocument();
+}
+
+async function checkNowReportsAndRefreshes(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  const user = userEvent.setup();
+  const calls = fakeBackend(server, {
+    credentials: [
+      [credential({ status: 'drift', statusReason: 'The key is revoked' })],
+      [credential()],
+    ],
+  });
+  let checks = 0;
+  server.use(
+    http.post(`${CREDENTIALS_URL}/:bindingId/check`, ({ params }) => {
+      checks += 1;
+      return HttpResponse.json(credential({ id: String(params.bindingId) }));
+    }),
+  );
+  await harness.render({ entity: boundEntity });
+  await user.click(
+    await screen.findByRole('button', { name: 'Check now prod' }),
+  );
+  expect(await screen.findByTestId('action-notice-prod')).toHaveTextContent(
+    'Checked prod just now: Up to date.',
+  );
+  expect(checks).toBe(1);
+  await waitFor(() =>
+    expect(screen.getByTestId('credential-status-prod')).toHaveTextContent(
+      'Up to date',
+    ),
+  );
+  expect(calls.credentials).toBeGreaterThanOrEqual(2);
+}
+
+async function checkNowFailureIsShownInline(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  const user = userEvent.setup();
+  fakeBackend(server, { credentials: [[credential()]] });
+  server.use(
+    http.post(`${CREDENTIALS_URL}/:bindingId/check`, () =>
+      HttpResponse.json(errorBody('Error', 'Apigee unreachable', 502), {
+        status: 502,
+      }),
+    ),
+  );
+  await harness.render({ entity: boundEntity });
+  await user.click(
+    await screen.findByRole('button', { name: 'Check now prod' }),
+  );
+  expect(await screen.findByRole('alert')).toHaveTextContent(
+    'Could not check prod: Apigee unreachable',
+  );
+}
+
+async function approveIsForAdminsOnly(
+  harness: EntityTabHarness,
+  server: SetupServer,
+) {
+  fakeBackend(server, {
+    credentials: [
+      [STATUS_CASES.find(c => c.status === 'unverified')!.credential],
+    ],
+  });
+  await harness.render({ entity: boundEntity, adminAllowed: false });
+  // Once the owner's actions are there, the permission answers are in.
+  expect(
+    await screen.findByRole('button', { name: 'Check now prod' }),
+  ).toBeInTheDocument();
+  await waitFor(() =>
+    expect(screen.getByRole('button', { name: 'Rotate prod' })).toBeDisabled(),
+  );
+  expect(
+    screen.queryByRole('button', { name: 'Approve prod' }),
+  ).not.toBeInTheDocument();
 }
 
 async function rotateFlow(harness: EntityTabHarness, server: SetupServer) {
@@ -405,6 +569,26 @@ export const ENTITY_TAB_SCENARIOS: EntityTabScenario[] = [
   [
     'disables Rotate and explains why when the user may not rotate',
     rotateDeniedIsExplained,
+  ],
+  [
+    'lists a binding not checked yet from the annotation, and updates it by itself',
+    notCheckedIsListedFromTheAnnotation,
+  ],
+  [
+    'links drift and failures to the runbook, under what to do next',
+    failuresLinkToTheRunbook,
+  ],
+  [
+    'checks a binding now for an owner, says the outcome and refreshes the row',
+    checkNowReportsAndRefreshes,
+  ],
+  [
+    'shows a failed check now inline with the reason',
+    checkNowFailureIsShownInline,
+  ],
+  [
+    'offers no Approve on an unverified binding to a user without the admin permission',
+    approveIsForAdminsOnly,
   ],
   [
     'rotates after confirmation, follows the phases, toasts and refreshes the row',

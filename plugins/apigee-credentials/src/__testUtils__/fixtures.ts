@@ -194,9 +194,29 @@ export const STATUS_CASES: StatusCase[] = [
     label: 'Drift',
     texts: [
       /The key in the secret is revoked in Apigee/,
-      /Press Rotate to issue a fresh key/,
+      /then press Rotate to issue a fresh key/,
     ],
     rotatable: true,
+  },
+  {
+    status: 'unverified',
+    credential: credential({
+      status: 'unverified',
+      keyFingerprint: undefined,
+      ageDays: undefined,
+      maxAgeDays: undefined,
+      createdAt: undefined,
+      lastRotation: undefined,
+      nextRotationAt: undefined,
+      statusReason:
+        'Not proven to belong to component:default/orders-service: the secret orders-service/apigee-prod has no tag "apigee-credentials:owner"',
+    }),
+    label: 'Unverified',
+    texts: [
+      /has no tag "apigee-credentials:owner"/,
+      /Set them, then press Check now; or ask a platform admin to approve/,
+    ],
+    rotatable: false,
   },
   {
     status: 'misconfigured',

@@ -48,6 +48,22 @@ export interface ApigeeCredentialsApi {
     bindingId: string,
   ): Promise<{ id: string }>;
 
+  /**
+   * Checks one binding live now (ownership, drift, age) and answers with the result.
+   * Needs the rotate permission on the entity; rejects with 403 otherwise.
+   */
+  checkNow(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+  ): Promise<CredentialSummary>;
+  /**
+   * Approves a binding whose secret and app carry no ownership marks, then checks it.
+   * Needs the admin permission; rejects with 403 otherwise.
+   */
+  approve(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+  ): Promise<CredentialSummary>;
   /** The current state of one rotation. */
   getRotation(rotationId: string): Promise<RotationSummary>;
 

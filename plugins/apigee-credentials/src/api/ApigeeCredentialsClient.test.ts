@@ -69,6 +69,29 @@ describe('ApigeeCredentialsClient', () => {
     });
   });
 
+  it.each([
+    ['checkNow', 'check'],
+    ['approve', 'approve'],
+  ] as const)(
+    '%s POSTs to the binding and returns the credential it answers',
+    async (method, action) => {
+      let posted: URL | undefined;
+      server.use(
+        http.post(`${BASE}/v1/entities/*`, ({ request }) => {
+          posted = new URL(request.url);
+          return HttpResponse.json({ id: 'pr/od', status: 'ok' });
+        }),
+      );
+      await expect(client[method](entityRef, 'pr/od')).resolves.toEqual({
+        id: 'pr/od',
+        status: 'ok',
+      });
+      expect(posted?.pathname).toBe(
+        `/api/apigee-credentials/v1/entities/default/component/orders-service/credentials/pr%2Fod/${action}`,
+      );
+    },
+  );
+
   it('reads one rotation', async () => {
     server.use(
       http.get(`${BASE}/v1/rotations/rot-1`, () =>

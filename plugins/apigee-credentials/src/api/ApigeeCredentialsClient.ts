@@ -91,6 +91,24 @@ export class ApigeeCredentialsClient implements ApigeeCredentialsApi {
     });
   }
 
+  checkNow(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+  ): Promise<CredentialSummary> {
+    return this.request(`${bindingPath(entityRef, bindingId)}/check`, {
+      method: 'POST',
+    });
+  }
+
+  approve(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+  ): Promise<CredentialSummary> {
+    return this.request(`${bindingPath(entityRef, bindingId)}/approve`, {
+      method: 'POST',
+    });
+  }
+
   getRotation(rotationId: string): Promise<RotationSummary> {
     return this.request(`/v1/rotations/${encodeURIComponent(rotationId)}`);
   }

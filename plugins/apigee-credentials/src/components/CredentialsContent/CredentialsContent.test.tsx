@@ -15,7 +15,6 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import type { Entity } from '@backstage/catalog-model';
 import { ApigeeCredentialsClient } from '../../api/ApigeeCredentialsClient';
@@ -28,6 +27,7 @@ import {
   unboundEntity,
 } from '../../__testUtils__/fixtures';
 import { CREDENTIALS_URL, fakeBackend } from '../../__testUtils__/backend';
+import { authorizeFor } from '../../__testUtils__/permissions';
 import {
   ENTITY_TAB_SCENARIOS,
   EntityTabHarness,
@@ -47,6 +47,7 @@ const client = () =>
 async function renderLegacyTab(options: {
   entity: Entity;
   rotateAllowed?: boolean;
+  adminAllowed?: boolean;
   toastApi?: ToastApi;
   alertApi?: { post: jest.Mock; alert$: () => any };
 }) {
@@ -55,10 +56,7 @@ async function renderLegacyTab(options: {
     [
       permissionApiRef,
       mockApis.permission({
-        authorize:
-          options.rotateAllowed === false
-            ? AuthorizeResult.DENY
-            : AuthorizeResult.ALLOW,
+        authorize: authorizeFor(options),
       }),
     ],
   ];
@@ -77,7 +75,7 @@ async function renderLegacyTab(options: {
 }
 
 const legacyHarness: EntityTabHarness = {
-  async render({ entity, rotateAllowed }) {
+  async render({ entity, rotateAllowed, adminAllowed }) {
     const titles: string[] = [];
     const toastApi: ToastApi = {
       post: toast => {
@@ -85,7 +83,7 @@ const legacyHarness: EntityTabHarness = {
         return { close: () => {} };
       },
     };
-    await renderLegacyTab({ entity, rotateAllowed, toastApi });
+    await renderLegacyTab({ entity, rotateAllowed, adminAllowed, toastApi });
     return { toastTitles: () => titles };
   },
 };

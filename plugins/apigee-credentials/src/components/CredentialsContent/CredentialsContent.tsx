@@ -3,7 +3,6 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import Typography from '@material-ui/core/Typography';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { isApigeeCredentialsAvailable } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import { useEntityCredentials } from '../../hooks/useEntityCredentials';
@@ -25,19 +24,13 @@ function EntityCredentials() {
       title="Apigee credentials"
       subheader="Consumer keys rotated into AWS Secrets Manager, one per environment"
     >
-      {value && value.length > 0 ? (
-        <CredentialsTable
-          entity={entity}
-          entityRef={entityRef}
-          credentials={value}
-          onChanged={retry}
-        />
-      ) : (
-        <Typography variant="body2">
-          The backend knows no credential of this entity yet. New bindings
-          appear after the catalog refreshes the entity.
-        </Typography>
-      )}
+      {/* Annotations the backend does not report yet are listed as not checked. */}
+      <CredentialsTable
+        entity={entity}
+        entityRef={entityRef}
+        credentials={value ?? []}
+        onChanged={retry}
+      />
     </InfoCard>
   );
 }

@@ -8,16 +8,18 @@ import { StatusLabel } from '../shared/StatusLabel';
 import { formatAbsolute, formatActor, formatRelative } from '../shared/format';
 import { ROTATION_OUTCOME, describeTrigger } from '../shared/status';
 
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
 /** The key fingerprint, exactly as the backend gives it. */
 export function FingerprintCell(props: { credential: CredentialSummary }) {
   const { credential } = props;
   return credential.keyFingerprint ? (
-    <code data-testid={`fingerprint-${credential.environment}`}>
+    <code data-testid={`fingerprint-${credential.environment}`} style={NOWRAP}>
       {credential.keyFingerprint}
     </code>
   ) : (
-    <Typography variant="body2" color="textSecondary">
-      No key
+    <Typography variant="body2" component="span" color="textSecondary">
+      {credential.status === 'unverified' ? 'Not shown' : 'No key'}
     </Typography>
   );
 }
@@ -27,7 +29,7 @@ export function LastRotationCell(props: { rotation?: RotationSummary }) {
   const { rotation } = props;
   if (!rotation) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" component="span" color="textSecondary">
         Never rotated
       </Typography>
     );
@@ -35,12 +37,12 @@ export function LastRotationCell(props: { rotation?: RotationSummary }) {
   const outcome = ROTATION_OUTCOME[rotation.status];
   const when = rotation.finishedAt ?? rotation.startedAt;
   return (
-    <div>
+    <span style={{ display: 'inline-flex', alignItems: 'center', gap: 4 }}>
       <StatusLabel tone={outcome.tone} label={outcome.label} />
-      <Typography variant="body2" title={formatAbsolute(when)}>
+      <Typography variant="body2" component="span" title={formatAbsolute(when)}>
         {formatRelative(when)} {describeTrigger(rotation, formatActor)}
       </Typography>
-    </div>
+    </span>
   );
 }
 
@@ -49,13 +51,17 @@ export function NextRotationCell(props: { nextRotationAt?: string }) {
   const { nextRotationAt } = props;
   if (!nextRotationAt) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" color="textSecondary" style={NOWRAP}>
         Not scheduled
       </Typography>
     );
   }
   return (
-    <Typography variant="body2" title={formatAbsolute(nextRotationAt)}>
+    <Typography
+      variant="body2"
+      title={formatAbsolute(nextRotationAt)}
+      style={NOWRAP}
+    >
       {formatRelative(nextRotationAt)}
     </Typography>
   );
@@ -69,7 +75,7 @@ export function PendingDeletionsCell(props: {
   const { pendingDeletions, environment } = props;
   if (pendingDeletions.length === 0) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" component="span" color="textSecondary">
         None
       </Typography>
     );
@@ -77,18 +83,18 @@ export function PendingDeletionsCell(props: {
   return (
     <ul
       data-testid={`pending-deletions-${environment}`}
-      style={{ margin: 0, paddingLeft: 16 }}
+      style={{ margin: 0, padding: 0, listStyle: 'none', display: 'inline' }}
     >
       {pendingDeletions.map(deletion => (
-        <li key={deletion.keyFingerprint}>
-          <code>{deletion.keyFingerprint}</code>{' '}
+        <li key={deletion.keyFingerprint} style={{ display: 'inline' }}>
+          <code style={NOWRAP}>{deletion.keyFingerprint}</code>{' '}
           <Typography
             variant="body2"
             component="span"
             title={formatAbsolute(deletion.dueAt)}
           >
             deletion due {formatRelative(deletion.dueAt)}
-          </Typography>
+          </Typography>{' '}
         </li>
       ))}
     </ul>

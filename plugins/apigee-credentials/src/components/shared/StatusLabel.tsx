@@ -1,6 +1,7 @@
 import {
   StatusError,
   StatusOK,
+  StatusPending,
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
@@ -11,11 +12,12 @@ const ICONS: Record<StatusTone, () => JSX.Element> = {
   warning: () => <StatusWarning />,
   error: () => <StatusError />,
   running: () => <StatusRunning />,
+  pending: () => <StatusPending />,
 };
 
 /**
- * A coloured status icon followed by plain words. The words sit outside the icon's
- * aria-hidden span so that screen readers and tests can read them.
+ * A coloured status icon followed by plain words, on one line. The words sit outside the
+ * icon's aria-hidden span so that screen readers and tests can read them.
  */
 export function StatusLabel(props: {
   tone: StatusTone;
@@ -24,7 +26,14 @@ export function StatusLabel(props: {
 }) {
   const Icon = ICONS[props.tone];
   return (
-    <span data-testid={props['data-testid']}>
+    <span
+      data-testid={props['data-testid']}
+      style={{
+        display: 'inline-flex',
+        alignItems: 'center',
+        whiteSpace: 'nowrap',
+      }}
+    >
       <Icon />
       <span>{props.label}</span>
     </span>

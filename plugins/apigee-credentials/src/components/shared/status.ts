@@ -5,7 +5,7 @@ import type {
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 
 /** How a status is drawn: which core-components status icon it uses. */
-export type StatusTone = 'ok' | 'warning' | 'error' | 'running';
+export type StatusTone = 'ok' | 'warning' | 'error' | 'running' | 'pending';
 
 interface StatusPresentation {
   label: string;
@@ -26,6 +26,32 @@ export const CREDENTIAL_STATUS: Record<CredentialStatus, StatusPresentation> = {
   // The key the application reads is not usable: the worst case.
   drift: { label: 'Drift', tone: 'error', severity: 6 },
 };
+
+/** A binding the plugin has not looked at in Apigee and AWS yet. */
+export const NOT_CHECKED: StatusPresentation = {
+  label: 'Not checked yet',
+  tone: 'pending',
+  severity: 0,
+};
+
+/**
+ * Whether the backend has not checked the binding yet: it lists it but knows nothing about
+ * the key. (Before its first sync the backend reports it as misconfigured "not synced yet".)
+ */
+export function isNotChecked(credential: {
+  status: CredentialStatus;
+  statusReason?: string;
+  checkedAt?: string;
+  keyFingerprint?: string;
+  ageDays?: number;
+}): boolean {
+  if (credential.checkedAt || credential.keyFingerprint) return false;
+  if (credential.status === 'ok') return credential.ageDays === undefined;
+  return (
+    credential.status === 'misconfigured' &&
+    /has not been synced yet/.test(credential.statusReason ?? '')
+  );
+}
 
 export const ROTATION_OUTCOME: Record<
   RotationStatus,
