@@ -38,7 +38,12 @@ class PortalKeyProvider implements KeyProvider {
       ...ref,
       status: 'approved',
       // The portal's own ownership record, as the plugin's ownership check reads it.
-      attributes: { 'apigee-credentials-owner': 'component:default/portal' },
+      // The portal records the owner as the developer's entity (portal-*@example.com).
+      attributes: {
+        'apigee-credentials-owner': `component:default/${
+          ref.developer.split('@')[0]
+        }`,
+      },
       keys: this.keys.map(({ consumerSecret: _secret, ...key }) => ({
         ...key,
         apiProducts: key.apiProducts.map(p => ({ ...p })),
