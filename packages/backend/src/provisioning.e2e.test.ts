@@ -341,6 +341,8 @@ describe.each(databases.eachSupportedId())(
 
     afterAll(async () => {
       await backend?.stop();
+      // Lets a scaffolder poll already in flight finish before its connection is closed.
+      await new Promise(r => setTimeout(r, 2000));
       await releaseDatabase();
       await sandbox?.stop();
       for (const dir of [generated, workDir]) {
