@@ -103,6 +103,8 @@ export function summarise(
     environment: row.environment,
     status: 'misconfigured',
     pendingDeletions: [],
+    oldKeys: [],
+    retireOldKeys: 'traffic',
   };
   if (row.error || !state) {
     // Reasons come without a final full stop; add one so the advice reads as a new sentence.

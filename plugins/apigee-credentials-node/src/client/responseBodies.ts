@@ -1,5 +1,6 @@
 import type {
   CredentialSummary,
+  OldKeySummary,
   ProvisionResult,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import { z } from 'zod';
@@ -66,6 +67,14 @@ const credentialSummarySchema = z.object({
   pendingDeletions: z.array(
     z.object({ keyFingerprint: z.string(), dueAt: z.string() }),
   ),
+  oldKeys: z
+    .array(
+      z.custom<OldKeySummary>(
+        value => typeof value === 'object' && value !== null,
+      ),
+    )
+    .default([]),
+  retireOldKeys: z.enum(['traffic', 'time']).default('traffic'),
 });
 
 const credentialsPageSchema = z.object({

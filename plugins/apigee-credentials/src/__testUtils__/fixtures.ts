@@ -95,6 +95,8 @@ export function credential(
     lastRotation: rotation(),
     nextRotationAt: daysFromNow(78),
     pendingDeletions: [],
+    oldKeys: [],
+    retireOldKeys: 'traffic',
     ...overrides,
   };
 }

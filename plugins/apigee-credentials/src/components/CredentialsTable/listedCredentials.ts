@@ -36,6 +36,8 @@ export function listedCredentials(
         secret: secretLabel(spec),
         status: 'ok',
         pendingDeletions: [],
+        oldKeys: [],
+        retireOldKeys: 'traffic',
       },
     });
   }
@@ -50,6 +52,8 @@ export function listedCredentials(
         status: 'misconfigured',
         statusReason: error.message,
         pendingDeletions: [],
+        oldKeys: [],
+        retireOldKeys: 'traffic',
       },
     });
   }
