@@ -179,4 +179,47 @@ export interface KeyProvider {
     consumerKey: string,
     expectedApiProducts: string[],
   ): Promise<KeyUsability>;
+  /**
+   * Revokes a key: the gateway rejects it from then on, and {@link KeyProvider.approveKey}
+   * can restore it. Succeeds when the key already is revoked. The engine revokes an old key
+   * still in use when its retirement deadline passes, and on an owner's "revoke now".
+   * Providers without it cannot revoke: such keys wait for their owners.
+   */
+  revokeKey?(ref: DeveloperAppRef, consumerKey: string): Promise<void>;
+  /**
+   * How this provider's old keys are retired: `traffic` (the default) deletes a key only
+   * when {@link KeyProvider.keyTraffic} shows no calls with it; `time` deletes it when its
+   * grace period ends (the provider opted out of traffic checks).
+   */
+  readonly oldKeyRetirement?: 'traffic' | 'time';
+  /**
+   * How long after a call it shows in {@link KeyProvider.keyTraffic} (analytics lag). The
+   * engine deletes a key only after two silent answers at least this far apart.
+   */
+  readonly trafficDelayMs?: number;
+  /**
+   * Calls made with a key between `from` and `to`, summed over the environments the provider
+   * watches. Throws a {@link KeyProviderError} when analytics cannot answer or is not
+   * configured: the engine then never deletes the key on missing data. A provider without
+   * this method is treated as having no analytics.
+   */
+  keyTraffic?(query: KeyTrafficQuery): Promise<KeyTraffic>;
+}
+
+/** What {@link KeyProvider.keyTraffic} is asked. @public */
+export interface KeyTrafficQuery {
+  ref: DeveloperAppRef;
+  /** The key to count calls of. A credential: never log it or put it in an error. */
+  consumerKey: string;
+  from: Date;
+  to: Date;
+}
+
+/** Calls with one key, as analytics reports them. @public */
+export interface KeyTraffic {
+  calls: number;
+  /** The newest call seen, when there was one. */
+  lastCallAt?: Date;
+  /** Calls per API proxy and client (IP address) where analytics has them, largest first. */
+  sources: Array<{ proxy?: string; client?: string; calls: number }>;
 }
