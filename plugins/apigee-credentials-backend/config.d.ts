@@ -150,7 +150,7 @@ export interface Config {
       keyLength?: number;
       /** Length of generated consumer secrets (16-255). Default 48. */
       secretLength?: number;
-      /** Old-key deletions handled per pass. Default 50. */
+      /** Old-key retirement steps (traffic checks, deletions, revocations) per pass. Default 50. */
       deletionBatchSize?: number;
       /** Retries of transient failures (HTTP 429/5xx, throttling, timeouts). */
       retry?: {
@@ -169,6 +169,22 @@ export interface Config {
      * below, each naming the entity or its owner group (entity refs separated by spaces; a
      * bare name is a group), or when an admin approved the binding. Provisioning stamps both.
      */
+    /**
+     * How old keys are retired after a rotation (docs/key-retirement.md): deleted only when
+     * Apigee analytics shows no calls with them, revoked at a deadline otherwise, restorable
+     * for a while after that. A provider's `analytics.enabled: false`, or a binding's
+     * `retireOldKeys: time`, deletes them when the grace period ends instead.
+     */
+    retirement?: {
+      /** After the grace period: when a key still in use (or without analytics) is revoked. Default 7 days. */
+      deadline?: DurationConfig;
+      /** How long an owner can restore a revoked key before it is deleted. Default 3 days. */
+      restoreWindow?: DurationConfig;
+      /** How soon a key in use, or waiting for analytics, is checked again. Default 1 hour. */
+      recheckInterval?: DurationConfig;
+      /** How far back a traffic check looks for calls. Default 1 hour. */
+      lookback?: DurationConfig;
+    };
     ownership?: {
       /** Tag key on the Secrets Manager secret. Default `apigee-credentials:owner`. */
       secretTag?: string;

@@ -14,7 +14,10 @@ import { RotationEngine } from '../src/engine/RotationEngine';
 import { CredentialBinding } from '../src/engine/types';
 import { CatalogBindingStore } from '../src/service/bindings/CatalogBindingStore';
 import { createRouter } from '../src/service/router';
-import { CredentialsService } from '../src/service/CredentialsService';
+import {
+  CredentialsService,
+  CredentialsServiceOptions,
+} from '../src/service/CredentialsService';
 import { ACCOUNT_ID, REGION } from '../src/__testUtils__/world';
 import { createBenchDatabase } from './database';
 import { RemoteSandbox } from './remoteSandbox';
@@ -145,6 +148,11 @@ export async function createStatusApp(
         startRotation: async () => {
           throw new Error('The status benchmark never rotates');
         },
+        oldKeys: new Proxy({} as CredentialsServiceOptions['oldKeys'], {
+          get: () => async () => {
+            throw new Error('The status benchmark never touches old keys');
+          },
+        }),
         checkNow: async () => {
           throw new Error('The status benchmark never checks');
         },

@@ -165,10 +165,22 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
             await engine.adopt(bindingId);
           },
           approve: (bindingId, approver) => engine.approve(bindingId, approver),
-          startRotation: async (bindingId, actor) => {
+          oldKeys: {
+            traffic: (bindingId, fp) => engine.oldKeys.traffic(bindingId, fp),
+            revokeNow: (bindingId, fp, actor) =>
+              engine.oldKeys.revokeNow(bindingId, fp, actor),
+            restore: (bindingId, fp, actor) =>
+              engine.oldKeys.restore(bindingId, fp, actor),
+            pause: (bindingId, actor, reason) =>
+              engine.pause(bindingId, actor, reason),
+            resume: (bindingId, actor) =>
+              engine.resumeSchedule(bindingId, actor),
+          },
+          startRotation: async (bindingId, actor, options) => {
             const started = await engine.startRotation(bindingId, {
               trigger: 'manual',
               actor,
+              revokeOldKey: options?.revokeOldKey,
             });
             started.done.catch(() => {
               // The outcome is persisted and reported through events.

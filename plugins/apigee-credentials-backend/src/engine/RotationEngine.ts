@@ -7,10 +7,15 @@ import {
   StoredBinding,
 } from '../database/RotationStore';
 import { TargetClaim } from '../ownership/targetClaims';
+import { RotationPauseRecord } from '../database/KeyRetirementStore';
 import { resolveSecretReference } from '../secrets/arn';
 import { maxAgeMsOf, nextCheckAt } from './checkSchedule';
 import { EngineDependencies } from './context';
-import { DeletionSummary, runDueDeletions } from './deletions';
+import {
+  RetirementSummary,
+  retireDueOldKeys,
+} from './retirement/retireOldKeys';
+import { OldKeyActions } from './retirement/ownerActions';
 import { durationToMs, formatMs } from './durations';
 import { OwnershipUnverifiedError, RotationInProgressError } from './failures';
 import { inspectCredential } from './inspection';
@@ -31,12 +36,18 @@ export interface RotationRequest {
   trigger: RotationTrigger;
   /** Entity ref of the user, or the service, that asked. */
   actor?: string;
+  /**
+   * Revoke the old key as soon as the rotation finishes, without a grace period (a leaked
+   * key). Needs an actor.
+   */
+  revokeOldKey?: boolean;
 }
 
-/** The last rotation and the pending deletions of a binding, for its status. */
+/** The last rotation, the old keys and the pause of a binding, for its status. */
 interface BindingHistory {
   lastRotation?: RotationRecord;
-  pendingDeletions: KeyDeletionRecord[];
+  oldKeys: KeyDeletionRecord[];
+  paused?: RotationPauseRecord;
 }
 
 /** A rotation that has started; `done` settles when the worker stops. */
@@ -55,7 +66,8 @@ export interface StartedRotation {
  * - {@link RotationEngine.rotate} / {@link RotationEngine.startRotation}: rotate one binding;
  * - {@link RotationEngine.rotateDue}: the scheduled pass (adopt new bindings, rotate old keys);
  * - {@link RotationEngine.resume}: finish or roll back rotations whose worker died;
- * - {@link RotationEngine.runDueDeletions}: delete old keys after their grace period;
+ * - {@link RotationEngine.retireOldKeys}: retire old keys once traffic with them stops
+ *   (docs/key-retirement.md), and {@link RotationEngine.oldKeys} for an owner's actions;
  * - {@link RotationEngine.inspect} / {@link RotationEngine.adopt}: status and drift.
  */
 export class RotationEngine {
@@ -142,6 +154,14 @@ export class RotationEngine {
     try {
       if (inserted) {
         rotation = inserted;
+        if (request.revokeOldKey && request.actor) {
+          // Stored with the lease held, before any side effect: a crash keeps the request.
+          await this.#deps.retirement.requestRevocation(
+            rotation.id,
+            request.actor,
+            this.#deps.clock.now(),
+          );
+        }
         await this.#deps.hooks?.checkpoint?.('started:persisted', rotation);
       } else {
         active = await this.#store.getActiveRotation(stored.binding.id);
@@ -164,12 +184,21 @@ export class RotationEngine {
       throw error;
     }
     // A rotation resumed instead of started reads afresh.
+    const done = this.#runWorker(stored, lease, rotation, {
+      justStarted: !active,
+      checked: active ? undefined : checked,
+    });
     return {
       rotation,
-      done: this.#runWorker(stored, lease, rotation, {
-        justStarted: !active,
-        checked: active ? undefined : checked,
-      }),
+      // The old key of a "rotate and revoke" goes at once, not at the next pass.
+      done: request.revokeOldKey
+        ? done.then(async finished => {
+            if (finished.phase === 'completed') {
+              await this.retireOldKeys().catch(() => undefined);
+            }
+            return finished;
+          })
+        : done,
     };
   }
 
@@ -228,6 +257,7 @@ export class RotationEngine {
           continue;
         if (status.rotationDueAt.getTime() > this.#deps.clock.now().getTime())
           continue;
+        if (await this.isPaused(bindingId)) continue;
         results.push(await this.rotate(bindingId, { trigger: 'schedule' }));
       } catch (error) {
         if (error instanceof RotationInProgressError) continue;
@@ -319,9 +349,44 @@ export class RotationEngine {
     return stored ? this.#status(stored) : undefined;
   }
 
-  /** Deletes old keys whose grace period is over. */
-  async runDueDeletions(): Promise<DeletionSummary> {
-    return runDueDeletions(this.#deps, this.#instanceId);
+  /**
+   * Moves every old key whose next step is due towards deletion: traffic check, deletion
+   * after silence, revocation at the deadline, deletion after the restore window.
+   */
+  async retireOldKeys(): Promise<RetirementSummary> {
+    return retireDueOldKeys(this.#deps, this.#instanceId);
+  }
+
+  /** An owner's actions on old keys: traffic now, revoke now, restore. */
+  get oldKeys(): OldKeyActions {
+    return new OldKeyActions(this.#deps, this.#instanceId);
+  }
+
+  /** Pauses scheduled rotation of a binding; manual rotation still works. */
+  async pause(
+    bindingId: string,
+    actor: string,
+    reason: string,
+  ): Promise<RotationPauseRecord> {
+    if (!(await this.#store.getBinding(bindingId))) {
+      throw new NotFoundError(`Unknown credential ${bindingId}`);
+    }
+    const record = { bindingId, by: actor, at: this.#deps.clock.now(), reason };
+    await this.#deps.retirement.pause(record);
+    this.#deps.emit({ type: 'rotation.paused', bindingId, actor, reason });
+    return record;
+  }
+
+  /** Resumes scheduled rotation of a binding; a no-op when it was not paused. */
+  async resumeSchedule(bindingId: string, actor: string): Promise<void> {
+    if (await this.#deps.retirement.resume(bindingId)) {
+      this.#deps.emit({ type: 'rotation.resumed', bindingId, actor });
+    }
+  }
+
+  /** Whether scheduled rotation of a binding is paused. */
+  async isPaused(bindingId: string): Promise<boolean> {
+    return (await this.#deps.retirement.pausesOf([bindingId])).has(bindingId);
   }
 
   /**
@@ -507,11 +572,20 @@ export class RotationEngine {
   }
 
   async #history(bindingId: string): Promise<BindingHistory> {
-    const [[lastRotation], pendingDeletions] = await Promise.all([
+    const deletedSince = new Date(
+      this.#deps.clock.now().getTime() -
+        this.#deps.retirementSettings.showDeletedForMs,
+    );
+    const [[lastRotation], oldKeys, pauses] = await Promise.all([
       this.#store.listRotations(bindingId, 1),
-      this.#store.listPendingDeletions(bindingId),
+      this.#deps.retirement.listForBindings([bindingId], deletedSince),
+      this.#deps.retirement.pausesOf([bindingId]),
     ]);
-    return { lastRotation, pendingDeletions };
+    return {
+      lastRotation,
+      oldKeys: oldKeys.get(bindingId) ?? [],
+      paused: pauses.get(bindingId),
+    };
   }
 
   #statusOf(
@@ -519,7 +593,7 @@ export class RotationEngine {
     active: RotationRecord | undefined,
     history: BindingHistory,
   ): CredentialStatus {
-    const { lastRotation, pendingDeletions } = history;
+    const { lastRotation, oldKeys, paused } = history;
     return {
       binding: stored.binding,
       adopted: Boolean(stored.adoptedAt),
@@ -535,8 +609,24 @@ export class RotationEngine {
       checkedAt: stored.checkedAt,
       activeRotation: active,
       lastRotation,
-      pendingDeletions,
+      pendingDeletions: oldKeys.filter(
+        k => k.status !== 'deleted' && k.status !== 'revoked',
+      ),
+      oldKeys,
+      paused,
+      retireOldKeys: this.#retireOldKeysOf(stored.binding),
     };
+  }
+
+  #retireOldKeysOf(binding: CredentialBinding): 'traffic' | 'time' {
+    if (binding.retireOldKeys) return binding.retireOldKeys;
+    try {
+      return (
+        this.#deps.providerFor(binding.provider).oldKeyRetirement ?? 'traffic'
+      );
+    } catch {
+      return 'traffic'; // an unknown provider: the binding is misconfigured anyway
+    }
   }
 
   /** Birth of the recorded key plus the binding's maximum age (as the binding says now). */

@@ -15,6 +15,8 @@ import {
 } from '../database/RotationStore';
 import { OwnershipSettings } from '../ownership/ownershipSettings';
 import { SecretStore } from '../secrets/SecretStore';
+import { KeyRetirementStore } from '../database/KeyRetirementStore';
+import { RetirementSettings } from './retirement/retirementSettings';
 import {
   CredentialFields,
   DEFAULT_CREDENTIAL_FIELDS,
@@ -71,6 +73,9 @@ export interface EngineHooks {
 /** Everything the engine's parts share. */
 export interface EngineDependencies {
   store: RotationStore;
+  /** Old keys on their way out, revocation requests and paused credentials. */
+  retirement: KeyRetirementStore;
+  retirementSettings: RetirementSettings;
   secrets: SecretStore;
   providerFor(name: string): KeyProvider;
   settings: EngineSettings;

@@ -20,6 +20,11 @@ import { RotationEngine } from './RotationEngine';
 import { RetryRunner } from './retry';
 import { describeError } from './scrub';
 import { EngineSettings, readEngineSettings } from './settings';
+import { KeyRetirementStore } from '../database/KeyRetirementStore';
+import {
+  RetirementSettings,
+  readRetirementSettings,
+} from './retirement/retirementSettings';
 import { RotationEvent } from './types';
 
 /** What {@link createRotationEngine} builds the engine from. */
@@ -36,6 +41,8 @@ export interface RotationEngineOptions {
   secretStore?: SecretStore;
   /** Overrides settings read from config (tests). */
   settings?: Partial<EngineSettings>;
+  /** Overrides the old-key retirement settings read from config (tests). */
+  retirementSettings?: Partial<RetirementSettings>;
   /** Overrides `apigeeCredentials.ownership` (tests). */
   ownership?: OwnershipSettings;
   clock?: Clock;
@@ -96,6 +103,8 @@ export async function createEngineDependencies(
     database: options.database,
     leaseDurationMs: settings.leaseDurationMs,
   });
+  // After the store, which applies the migrations.
+  const retirement = new KeyRetirementStore(await options.database.getClient());
   const providers = ProviderRegistry.fromConfig(config, options.keyProviders);
   const secrets =
     options.secretStore ??
@@ -120,6 +129,11 @@ export async function createEngineDependencies(
     secrets,
     providerFor: name => providers.get(name),
     settings,
+    retirement,
+    retirementSettings: {
+      ...readRetirementSettings(config),
+      ...options.retirementSettings,
+    },
     ownership: options.ownership ?? readOwnershipSettings(config),
     logger,
     clock,

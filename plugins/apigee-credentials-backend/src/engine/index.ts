@@ -9,7 +9,7 @@ export type { RotationEngineOptions } from './createRotationEngine';
 export { RotationEngine } from './RotationEngine';
 export type { RotationRequest, StartedRotation } from './RotationEngine';
 export { RotationFailure, RotationInProgressError } from './failures';
-export type { DeletionSummary } from './deletions';
+export type { RetirementSummary } from './retirement/retireOldKeys';
 export type { EngineHooks } from './context';
 export type { Clock } from './clock';
 export type { EngineSettings } from './settings';

@@ -78,6 +78,11 @@ export interface CredentialBinding {
   /** Age at which a scheduled run rotates the credential; the engine default otherwise. */
   maxAge?: DurationInput;
   probe?: ProbeSpec;
+  /**
+   * How old keys are retired: `traffic` (default) deletes one only when analytics shows no
+   * calls with it; `time` deletes it when its grace period ends.
+   */
+  retireOldKeys?: 'traffic' | 'time';
 }
 
 /** @public */
@@ -167,17 +172,60 @@ export interface DriftProblem {
   message: string;
 }
 
-/** A scheduled deletion of an old key. @public */
+/**
+ * Where an old key is on its way out (docs/key-retirement.md): `scheduled` (grace period
+ * running, or due for its first traffic check), `checking` (the last check saw no calls),
+ * `in-use`, `waiting` (analytics did not answer or is not configured), `revoked` (restorable
+ * until `restorableUntil`), `deleted`, `blocked` (in AWSCURRENT again: never deleted).
+ *
+ * @public
+ */
+export type KeyRetirementStatus =
+  | 'scheduled'
+  | 'checking'
+  | 'in-use'
+  | 'waiting'
+  | 'revoked'
+  | 'deleted'
+  | 'blocked';
+
+/** Calls seen with a key in one traffic check; never the key itself. @public */
+export interface KeyTrafficRecord {
+  calls: number;
+  lastCallAt?: Date;
+  windowStart: Date;
+  checkedAt: Date;
+  sources: Array<{ proxy?: string; client?: string; calls: number }>;
+}
+
+/** An old key on its way out after a rotation. @public */
 export interface KeyDeletionRecord {
   id: string;
   bindingId: string;
   rotationId: string;
   keyFingerprint: string;
+  /** End of the grace period. */
   dueAt: Date;
-  status: 'scheduled' | 'deleted' | 'blocked';
+  status: KeyRetirementStatus;
   attempts: number;
+  /** Why the key waits, or what failed last (scrubbed of key material). */
   lastError?: string;
   deletedAt?: Date;
+  /** The next traffic check or attempt; `dueAt` when absent. */
+  nextAttemptAt?: Date;
+  /** Set when the deadline was moved (a restore starts a new one). */
+  deadlineAt?: Date;
+  silentSince?: Date;
+  traffic?: KeyTrafficRecord;
+  /** The last state the owners were notified of, so each is notified once. */
+  notifiedState?: string;
+  revokedAt?: Date;
+  revokedBy?: string;
+  restorableUntil?: Date;
+  /** When a traffic check first saw calls with the key that replaced this one. */
+  successorFirstUsedAt?: Date;
+  /** The rotation was asked to revoke this key as soon as it finished. */
+  revocationRequested?: boolean;
 }
 
 /**
@@ -211,7 +259,14 @@ export interface CredentialStatus {
   checkedAt?: Date;
   activeRotation?: RotationRecord;
   lastRotation?: RotationRecord;
+  /** Old keys not yet deleted (revoked ones excluded). */
   pendingDeletions: KeyDeletionRecord[];
+  /** Old keys not yet deleted and those deleted recently, newest first. */
+  oldKeys: KeyDeletionRecord[];
+  /** Present while scheduled rotation is paused. */
+  paused?: { bindingId: string; by: string; at: Date; reason: string };
+  /** How old keys are retired: the binding's choice, else its provider's, else `traffic`. */
+  retireOldKeys: 'traffic' | 'time';
 }
 
 /** Something the engine did, for auditing and notifications; never key material. @public */
@@ -246,5 +301,56 @@ export type RotationEvent =
       type: 'key.deleted';
       bindingId: string;
       keyFingerprint: string;
-      reason: 'grace-period-over' | 'key-limit';
+      /**
+       * `grace-period-over`: retired by time; `no-traffic`: two silent traffic checks;
+       * `restore-window-over`: revoked earlier and not restored; `key-limit`: made room.
+       */
+      reason:
+        | 'grace-period-over'
+        | 'no-traffic'
+        | 'restore-window-over'
+        | 'key-limit';
+    }
+  | {
+      /** An old key past its grace period is still used (notified once per episode). */
+      type: 'key.in-use';
+      bindingId: string;
+      keyFingerprint: string;
+      traffic: KeyTrafficRecord;
+      deadlineAt: Date;
+    }
+  | {
+      /** An old key past its grace period waits: analytics did not answer. */
+      type: 'key.retirement-waiting';
+      bindingId: string;
+      keyFingerprint: string;
+      reason: string;
+      deadlineAt: Date;
+    }
+  | {
+      type: 'key.revoked';
+      bindingId: string;
+      keyFingerprint: string;
+      /** `deadline`: still in use at its deadline; `owner`: revoke now; `rotation`: rotate and revoke. */
+      reason: 'deadline' | 'owner' | 'rotation';
+      actor?: string;
+      restorableUntil: Date;
+    }
+  | {
+      type: 'key.restored';
+      bindingId: string;
+      keyFingerprint: string;
+      actor: string;
+      deadlineAt: Date;
+    }
+  | {
+      type: 'rotation.paused';
+      bindingId: string;
+      actor: string;
+      reason: string;
+    }
+  | {
+      type: 'rotation.resumed';
+      bindingId: string;
+      actor: string;
     };

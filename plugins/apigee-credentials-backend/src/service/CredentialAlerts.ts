@@ -41,6 +41,12 @@ export class CredentialAlerts {
           description: event.problems.map(p => p.message).join('; '),
         }));
       } else if (
+        event.type.startsWith('key.') ||
+        event.type === 'rotation.paused' ||
+        event.type === 'rotation.resumed'
+      ) {
+        await this.#onOldKeyOrPause(event);
+      } else if (
         event.type === 'rotation.completed' &&
         this.options.notifyOnSuccess
       ) {
@@ -57,6 +63,121 @@ export class CredentialAlerts {
           (error as Error).message
         }`,
       );
+    }
+  }
+
+  /**
+   * Old keys on their way out and paused schedules: the owners hear when a key past its grace
+   * period is still used (once per episode, with the figures), when retirement waits for
+   * analytics, and of every revocation, restore, deletion and pause.
+   */
+  async #onOldKeyOrPause(event: RotationEvent): Promise<void> {
+    const scope = (fp: string) => `old-key:${fp}`;
+    switch (event.type) {
+      case 'key.in-use': {
+        const { traffic } = event;
+        const sources = traffic.sources
+          .slice(0, 3)
+          .map(s => [s.proxy, s.client].filter(Boolean).join(' from '))
+          .filter(Boolean)
+          .join(', ');
+        await this.#send(
+          event.bindingId,
+          scope(event.keyFingerprint),
+          'normal',
+          (env, entity) => ({
+            title: `The old ${env} Apigee key of ${entity} is still in use`,
+            description: `Key ${event.keyFingerprint}: ${
+              traffic.calls
+            } calls since ${traffic.windowStart.toISOString()}${
+              traffic.lastCallAt
+                ? `, the last at ${traffic.lastCallAt.toISOString()}`
+                : ''
+            }${
+              sources ? ` (${sources})` : ''
+            }. Its consumers still read the old value: restart them or let them re-read the secret. It is kept until traffic stops, and revoked at ${event.deadlineAt.toISOString()}.`,
+          }),
+        );
+        return;
+      }
+      case 'key.retirement-waiting':
+        await this.#send(
+          event.bindingId,
+          scope(event.keyFingerprint),
+          'normal',
+          (env, entity) => ({
+            title: `The old ${env} Apigee key of ${entity} cannot be retired yet`,
+            description: `Key ${event.keyFingerprint}: ${
+              event.reason
+            }. It is kept (never deleted on missing data) and revoked at ${event.deadlineAt.toISOString()}.`,
+          }),
+        );
+        return;
+      case 'key.revoked':
+        await this.#send(
+          event.bindingId,
+          scope(event.keyFingerprint),
+          'high',
+          (env, entity) => ({
+            title: `The old ${env} Apigee key of ${entity} was revoked`,
+            description: `Key ${event.keyFingerprint} was revoked (${
+              event.reason === 'deadline'
+                ? 'still in use at its deadline'
+                : `by ${event.actor ?? 'an owner'}`
+            }). Apigee rejects it now; if something broke, restore it from the Apigee credentials tab until ${event.restorableUntil.toISOString()}.`,
+          }),
+        );
+        return;
+      case 'key.restored':
+        await this.#send(
+          event.bindingId,
+          scope(event.keyFingerprint),
+          'normal',
+          (env, entity) => ({
+            title: `The old ${env} Apigee key of ${entity} was restored`,
+            description: `${event.actor} restored key ${
+              event.keyFingerprint
+            }; it is checked for traffic again and revoked at ${event.deadlineAt.toISOString()} if still in use.`,
+          }),
+        );
+        return;
+      case 'key.deleted':
+        if (event.reason === 'key-limit') return;
+        await this.#send(
+          event.bindingId,
+          scope(event.keyFingerprint),
+          'low',
+          (env, entity) => ({
+            title: `The old ${env} Apigee key of ${entity} was deleted`,
+            description: `Key ${event.keyFingerprint} was deleted: ${
+              event.reason === 'no-traffic'
+                ? 'analytics showed no calls with it'
+                : event.reason === 'restore-window-over'
+                ? 'its restore window ended'
+                : 'its grace period ended'
+            }.`,
+          }),
+        );
+        return;
+      case 'rotation.paused':
+        await this.#send(
+          event.bindingId,
+          'paused',
+          'normal',
+          (env, entity) => ({
+            title: `Scheduled rotation of the ${env} Apigee credential of ${entity} is paused`,
+            description: `${event.actor} paused it: ${event.reason}`,
+          }),
+        );
+        return;
+      case 'rotation.resumed':
+        await this.#send(event.bindingId, 'paused', 'low', (env, entity) => ({
+          title: `Scheduled rotation of the ${env} Apigee credential of ${entity} is resumed`,
+          description: `${event.actor} resumed it.`,
+        }));
+        return;
+      default:
+        return;
     }
   }
 

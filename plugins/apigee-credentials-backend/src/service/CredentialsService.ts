@@ -12,13 +12,22 @@ import {
   apigeeCredentialsAdminPermission,
   apigeeCredentialsRotatePermission,
   CredentialSummary,
+  KeyTrafficSummary,
+  OldKeySummary,
+  RotationPause,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import type { Request } from 'express';
 import { CatalogBindingStore } from './bindings/CatalogBindingStore';
 import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
 import { RotationCooldownError, RotationQuotaError } from './errors';
-import { StatusSettings, summarise } from './status';
+import {
+  StatusSettings,
+  summarise,
+  toOldKeySummary,
+  toTrafficSummary,
+} from './status';
+import { KeyDeletionRecord, KeyTrafficRecord } from '../engine/types';
 
 const HOUR_MS = 3600_000;
 
@@ -26,7 +35,29 @@ const HOUR_MS = 3600_000;
 export type StartRotation = (
   bindingId: string,
   actor: string,
+  options?: { revokeOldKey?: boolean },
 ) => Promise<{ id: string }>;
+
+/** An owner's actions on a credential's old keys and its schedule (the engine's). */
+export interface OldKeyEngineActions {
+  traffic(bindingId: string, keyFingerprint: string): Promise<KeyTrafficRecord>;
+  revokeNow(
+    bindingId: string,
+    keyFingerprint: string,
+    actor: string,
+  ): Promise<KeyDeletionRecord>;
+  restore(
+    bindingId: string,
+    keyFingerprint: string,
+    actor: string,
+  ): Promise<KeyDeletionRecord>;
+  pause(
+    bindingId: string,
+    actor: string,
+    reason: string,
+  ): Promise<{ by: string; at: Date; reason: string }>;
+  resume(bindingId: string, actor: string): Promise<void>;
+}
 
 /** What the service asks of the engine besides reads. */
 export interface CredentialsEngineActions {
@@ -35,6 +66,7 @@ export interface CredentialsEngineActions {
   checkNow(bindingId: string): Promise<void>;
   /** Records an admin's approval of the binding's current targets. */
   approve(bindingId: string, approver: string): Promise<void>;
+  oldKeys: OldKeyEngineActions;
 }
 
 export interface CredentialsServiceOptions extends CredentialsEngineActions {
@@ -52,6 +84,14 @@ export interface CredentialsServiceOptions extends CredentialsEngineActions {
     startsBy(actor: string, since: Date, limit: number): Promise<Date[]>;
   };
   now?: () => Date;
+}
+
+/** Who asks what of which binding. */
+interface OwnerRequest {
+  entityRef: string;
+  environment: string;
+  credentials: BackstageCredentials<{ type: 'user'; userEntityRef: string }>;
+  request?: Request<any, any, any, any, any>;
 }
 
 /** A "check now" this soon after the last one of the same binding answers from the stored state. */
@@ -156,6 +196,116 @@ export class CredentialsService {
     });
   }
 
+  /**
+   * Calls with an old key in the last lookback period, asked now: what the owner sees before
+   * confirming "revoke now". Needs the rotate permission (it calls Apigee's analytics).
+   */
+  async oldKeyTraffic(
+    options: OwnerRequest & { keyFingerprint: string },
+  ): Promise<KeyTrafficSummary> {
+    const { keyFingerprint } = options;
+    return this.#ownerAction(null, options, async bindingId =>
+      toTrafficSummary(
+        await this.#options.oldKeys.traffic(bindingId, keyFingerprint),
+      ),
+    );
+  }
+
+  /** Revokes an old key at once (a leaked key); restorable for the restore window. */
+  async revokeOldKey(
+    options: OwnerRequest & { keyFingerprint: string },
+  ): Promise<OldKeySummary> {
+    const { keyFingerprint } = options;
+    return this.#ownerAction(
+      'old-key-revoke',
+      options,
+      async (bindingId, actor) =>
+        toOldKeySummary(
+          await this.#options.oldKeys.revokeNow(
+            bindingId,
+            keyFingerprint,
+            actor,
+          ),
+          this.#now(),
+        ),
+    );
+  }
+
+  /** Approves a revoked old key again, within its restore window. */
+  async restoreOldKey(
+    options: OwnerRequest & { keyFingerprint: string },
+  ): Promise<OldKeySummary> {
+    const { keyFingerprint } = options;
+    return this.#ownerAction(
+      'old-key-restore',
+      options,
+      async (bindingId, actor) =>
+        toOldKeySummary(
+          await this.#options.oldKeys.restore(bindingId, keyFingerprint, actor),
+          this.#now(),
+        ),
+    );
+  }
+
+  /** Pauses scheduled rotation of a credential, with a reason shown to everyone. */
+  async pause(
+    options: OwnerRequest & { reason: string },
+  ): Promise<RotationPause> {
+    const reason = options.reason.trim();
+    if (reason.length < 1 || reason.length > 500) {
+      throw new InputError('reason must be 1 to 500 characters');
+    }
+    return this.#ownerAction(
+      'credential-pause',
+      options,
+      async (bindingId, actor) => {
+        const pause = await this.#options.oldKeys.pause(
+          bindingId,
+          actor,
+          reason,
+        );
+        return {
+          by: pause.by,
+          at: pause.at.toISOString(),
+          reason: pause.reason,
+        };
+      },
+    );
+  }
+
+  async resume(options: OwnerRequest): Promise<void> {
+    await this.#ownerAction('credential-resume', options, (bindingId, actor) =>
+      this.#options.oldKeys.resume(bindingId, actor),
+    );
+  }
+
+  /**
+   * An owner's request on one binding: the rotate permission on the entity, a valid
+   * binding, and (unless `eventId` is null, for reads) an audit event either way.
+   */
+  async #ownerAction<T>(
+    eventId: string | null,
+    options: OwnerRequest,
+    run: (bindingId: string, actor: string) => Promise<T>,
+  ): Promise<T> {
+    const act = async () => {
+      await this.authorize(
+        options.credentials,
+        apigeeCredentialsRotatePermission,
+        options.entityRef,
+      );
+      const bindingId = await this.#validBinding(
+        options.entityRef,
+        options.environment,
+      );
+      return run(bindingId, options.credentials.principal.userEntityRef);
+    };
+    if (!eventId) return act();
+    return this.#audited(eventId, 'high', options, act, {
+      keyFingerprint: (options as { keyFingerprint?: string }).keyFingerprint,
+    });
+  }
+
   async #audited<T>(
     eventId: string,
     severityLevel: 'low' | 'medium' | 'high',
@@ -165,12 +315,17 @@ export class CredentialsService {
       request?: Request<any, any, any, any, any>;
     },
     run: () => Promise<T>,
+    meta?: Record<string, string | undefined>,
   ): Promise<T> {
     const auditorEvent = await this.#options.auditor.createEvent({
       eventId,
       severityLevel,
       request: options.request,
-      meta: { entityRef: options.entityRef, binding: options.environment },
+      meta: {
+        entityRef: options.entityRef,
+        binding: options.environment,
+        ...meta,
+      },
     });
     try {
       const result = await run();
@@ -233,6 +388,8 @@ export class CredentialsService {
     environment: string;
     credentials: BackstageCredentials<{ type: 'user'; userEntityRef: string }>;
     request?: Request<any, any, any, any, any>;
+    /** Revoke the current key as soon as the new one is promoted (a leaked key). */
+    revokeOldKey?: boolean;
   }): Promise<{ id: string }> {
     const { entityRef, environment, credentials } = options;
     const { readModel, manualCooldownMs } = this.#options;
@@ -240,7 +397,11 @@ export class CredentialsService {
       eventId: 'credential-rotate',
       severityLevel: 'medium',
       request: options.request,
-      meta: { entityRef, binding: environment },
+      meta: {
+        entityRef,
+        binding: environment,
+        revokeOldKey: String(options.revokeOldKey ?? false),
+      },
     });
     try {
       await this.authorize(
@@ -265,7 +426,9 @@ export class CredentialsService {
       const actor = credentials.principal.userEntityRef;
       const started = await this.#oneAtATime(actor, async () => {
         await this.#checkQuota(actor);
-        return this.#options.startRotation(bindingId, actor);
+        return this.#options.startRotation(bindingId, actor, {
+          revokeOldKey: options.revokeOldKey,
+        });
       });
       await auditorEvent.success({ meta: { rotationId: started.id } });
       return started;

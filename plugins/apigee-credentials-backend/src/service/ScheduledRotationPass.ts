@@ -30,6 +30,9 @@ export interface PassSummary {
   rotated: number;
   skippedOutsideWindow: number;
   deletedKeys: number;
+  revokedKeys: number;
+  /** Old keys past their grace period that traffic shows still in use. */
+  oldKeysInUse: number;
 }
 
 /**
@@ -65,16 +68,18 @@ export class ScheduledRotationPass {
     const checked = outcomes.length - count('error');
     const rotated = count('rotated');
     const skippedOutsideWindow = count('outside-window');
-    const deletions = await engine.runDueDeletions();
+    const retirement = await engine.retireOldKeys();
     const summary: PassSummary = {
       resumed: resumed.length,
       checked,
       rotated,
       skippedOutsideWindow,
-      deletedKeys: deletions.deleted,
+      deletedKeys: retirement.deleted,
+      revokedKeys: retirement.revoked,
+      oldKeysInUse: retirement.inUse,
     };
     logger.info(
-      `Rotation pass: ${summary.checked} checked, ${summary.rotated} rotated, ${summary.resumed} resumed, ${summary.skippedOutsideWindow} waiting for their window, ${summary.deletedKeys} old keys deleted`,
+      `Rotation pass: ${summary.checked} checked, ${summary.rotated} rotated, ${summary.resumed} resumed, ${summary.skippedOutsideWindow} waiting for their window, ${summary.deletedKeys} old keys deleted, ${summary.revokedKeys} revoked, ${summary.oldKeysInUse} still in use`,
     );
     return summary;
   }
@@ -91,7 +96,8 @@ export class ScheduledRotationPass {
         !status.activeRotation &&
         status.drift.length === 0 &&
         status.rotationDueAt !== undefined &&
-        status.rotationDueAt.getTime() <= now().getTime();
+        status.rotationDueAt.getTime() <= now().getTime() &&
+        !status.paused;
       if (!due || !isInsideWindow(now(), row.window)) {
         // Due but outside its window: looked at again when the window opens, not every pass.
         if (due) {

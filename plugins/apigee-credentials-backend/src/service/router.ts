@@ -57,6 +57,18 @@ const bindingParams = entityParams.extend({
     .string()
     .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'invalid binding id'),
 });
+const oldKeyParams = bindingParams.extend({
+  fingerprint: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{12}$/, 'invalid key fingerprint'),
+});
+const rotateBody = z
+  .object({ revokeOldKey: z.boolean().optional() })
+  .strict()
+  .optional();
+const pauseBody = z
+  .object({ reason: z.string().trim().min(1).max(500) })
+  .strict();
 const historyQuery = z.object({
   cursor: z
     .string()
@@ -83,6 +95,8 @@ const fleetQuery = z.object({
     )
     .optional(),
   owner: z.string().max(255).optional(),
+  oldKeyInUse: z.enum(['true', 'false']).optional(),
+  paused: z.enum(['true', 'false']).optional(),
   cursor: z.string().max(300).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -184,6 +198,7 @@ export async function createRouter(
     async (req, res) => {
       const params = parse(bindingParams, req.params, 'binding');
       const entityRef = stringifyEntityRef(params).toLocaleLowerCase('en-US');
+      const body = parse(rotateBody, req.body, 'body');
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
       try {
         const { id } = await service.requestRotation({
@@ -191,6 +206,7 @@ export async function createRouter(
           environment: params.bindingId,
           credentials,
           request: req,
+          revokeOldKey: body?.revokeOldKey,
         });
         res.status(202).json({ id });
       } catch (error) {
@@ -238,6 +254,54 @@ export async function createRouter(
       );
     },
   );
+
+  const oldKeyRoute =
+    '/v1/entities/:namespace/:kind/:name/credentials/:bindingId/old-keys/:fingerprint';
+  const ownerRequest = async (req: express.Request) => {
+    const params = parse(oldKeyParams, req.params, 'old key');
+    return {
+      entityRef: stringifyEntityRef(params).toLocaleLowerCase('en-US'),
+      environment: params.bindingId,
+      keyFingerprint: params.fingerprint,
+      credentials: await httpAuth.credentials(req, { allow: ['user'] }),
+      request: req,
+    };
+  };
+  router.get(`${oldKeyRoute}/traffic`, async (req, res) => {
+    res.json(await service.oldKeyTraffic(await ownerRequest(req)));
+  });
+  router.post(`${oldKeyRoute}/revoke`, async (req, res) => {
+    res.json(await service.revokeOldKey(await ownerRequest(req)));
+  });
+  router.post(`${oldKeyRoute}/restore`, async (req, res) => {
+    res.json(await service.restoreOldKey(await ownerRequest(req)));
+  });
+
+  const bindingRoute =
+    '/v1/entities/:namespace/:kind/:name/credentials/:bindingId';
+  router.post(`${bindingRoute}/pause`, async (req, res) => {
+    const params = parse(bindingParams, req.params, 'binding');
+    const { reason } = parse(pauseBody, req.body, 'body');
+    res.json(
+      await service.pause({
+        entityRef: stringifyEntityRef(params).toLocaleLowerCase('en-US'),
+        environment: params.bindingId,
+        credentials: await httpAuth.credentials(req, { allow: ['user'] }),
+        request: req,
+        reason,
+      }),
+    );
+  });
+  router.post(`${bindingRoute}/resume`, async (req, res) => {
+    const params = parse(bindingParams, req.params, 'binding');
+    await service.resume({
+      entityRef: stringifyEntityRef(params).toLocaleLowerCase('en-US'),
+      environment: params.bindingId,
+      credentials: await httpAuth.credentials(req, { allow: ['user'] }),
+      request: req,
+    });
+    res.status(204).end();
+  });
 
   router.post('/v1/provisions', async (req, res) => {
     if (!options.provisioning) {
@@ -308,7 +372,14 @@ export async function createRouter(
           statusSettings,
           at,
         );
-        if (!wanted || wanted.has(summary.status)) items.push(summary);
+        if (
+          (!wanted || wanted.has(summary.status)) &&
+          (query.oldKeyInUse !== 'true' ||
+            summary.oldKeys.some(k => k.state === 'in-use')) &&
+          (query.paused !== 'true' || summary.paused)
+        ) {
+          items.push(summary);
+        }
       }
       if (items.length >= query.limit && afterId !== rows[rows.length - 1].id) {
         exhausted = false;

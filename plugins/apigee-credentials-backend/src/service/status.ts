@@ -2,6 +2,9 @@ import { DateTime } from 'luxon';
 import {
   CredentialStatus as ApiCredentialStatus,
   CredentialSummary,
+  KeyTrafficSummary,
+  OldKeyState,
+  OldKeySummary,
   RotationStatus,
   RotationSummary,
   RotationWindow,
@@ -9,6 +12,8 @@ import {
 import {
   CredentialBinding,
   CredentialStatus,
+  KeyDeletionRecord,
+  KeyTrafficRecord,
   RotationRecord,
 } from '../engine/types';
 import { CatalogBindingRow } from './bindings/CatalogBindingStore';
@@ -149,6 +154,16 @@ export function summarise(
         keyFingerprint: d.keyFingerprint,
         dueAt: d.dueAt.toISOString(),
       })),
+    oldKeys: state.oldKeys.map(k => toOldKeySummary(k, now)),
+    retireOldKeys: state.retireOldKeys,
+    currentKeyFirstUsedAt: state.oldKeys
+      .find(k => k.status !== 'deleted')
+      ?.successorFirstUsedAt?.toISOString(),
+    paused: state.paused && {
+      by: state.paused.by,
+      at: state.paused.at.toISOString(),
+      reason: state.paused.reason,
+    },
     checkedAt: state.checkedAt?.toISOString(),
     approval: state.approval && {
       by: state.approval.by,
@@ -201,4 +216,52 @@ export function summarise(
     }
   }
   return { ...summary, status, statusReason: reason };
+}
+
+/** Maps an old key's retirement record to what the tab shows (fingerprints only). */
+export function toOldKeySummary(
+  record: KeyDeletionRecord,
+  now: Date,
+): OldKeySummary {
+  const iso = (date: Date | undefined) => date?.toISOString();
+  const summary: OldKeySummary = {
+    keyFingerprint: record.keyFingerprint,
+    state: oldKeyState(record, now),
+    graceEndsAt: record.dueAt.toISOString(),
+    deadlineAt: iso(record.deadlineAt),
+    nextCheckAt:
+      record.status === 'deleted' || record.status === 'blocked'
+        ? undefined
+        : iso(record.nextAttemptAt ?? record.dueAt),
+    reason: record.lastError,
+    traffic: record.traffic && toTrafficSummary(record.traffic),
+    revokedAt: iso(record.revokedAt),
+    revokedBy: record.revokedBy,
+    restorableUntil: iso(record.restorableUntil),
+    deletedAt: iso(record.deletedAt),
+  };
+  return Object.fromEntries(
+    Object.entries(summary).filter(([, value]) => value !== undefined),
+  ) as unknown as OldKeySummary;
+}
+
+function oldKeyState(record: KeyDeletionRecord, now: Date): OldKeyState {
+  switch (record.status) {
+    case 'scheduled':
+      return now < record.dueAt ? 'in-grace' : 'checking';
+    case 'waiting':
+      return 'waiting-for-analytics';
+    default:
+      return record.status;
+  }
+}
+
+export function toTrafficSummary(traffic: KeyTrafficRecord): KeyTrafficSummary {
+  return {
+    calls: traffic.calls,
+    ...(traffic.lastCallAt && { lastCallAt: traffic.lastCallAt.toISOString() }),
+    windowStart: traffic.windowStart.toISOString(),
+    checkedAt: traffic.checkedAt.toISOString(),
+    sources: traffic.sources,
+  };
 }

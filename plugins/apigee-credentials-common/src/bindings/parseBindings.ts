@@ -77,6 +77,11 @@ const annotationSchema = z
     ).optional(),
     maxAge: z.string().optional(),
     gracePeriod: z.string().optional(),
+    retireOldKeys: z
+      .enum(['traffic', 'time'], {
+        error: 'retireOldKeys must be "traffic" or "time"',
+      })
+      .optional(),
     window: z.string().optional(),
     probe: z
       .object({
@@ -221,6 +226,7 @@ export function parseBindingAnnotation(
   const gracePeriodMs = duration('gracePeriod', fields.gracePeriod);
   if (maxAgeMs !== undefined) spec.maxAgeMs = maxAgeMs;
   if (gracePeriodMs !== undefined) spec.gracePeriodMs = gracePeriodMs;
+  if (fields.retireOldKeys) spec.retireOldKeys = fields.retireOldKeys;
   if (fields.window !== undefined) {
     try {
       spec.window = parseRotationWindow(fields.window);

@@ -51,6 +51,11 @@ export interface CredentialBindingSpec {
   maxAgeMs?: number;
   /** How long the old key stays valid after promotion (ms); the plugin default when absent. */
   gracePeriodMs?: number;
+  /**
+   * How old keys are retired: `traffic` (the default) deletes one only when Apigee analytics
+   * shows no calls with it; `time` deletes it when its grace period ends.
+   */
+  retireOldKeys?: 'traffic' | 'time';
   window?: RotationWindow;
   probe?: ProbeSpec;
 }

@@ -50,6 +50,7 @@ export function toEngineBinding(
   if (spec.maxAgeMs !== undefined) binding.maxAge = spec.maxAgeMs;
   if (spec.gracePeriodMs !== undefined)
     binding.gracePeriod = spec.gracePeriodMs;
+  if (spec.retireOldKeys) binding.retireOldKeys = spec.retireOldKeys;
   if (spec.probe) {
     const { host: name, path } = spec.probe;
     const host = probeHosts.get(name);
