@@ -20,7 +20,9 @@ exports.up = async function up(knex) {
     table
       .timestamp('deadline_at', { useTz: true })
       .nullable()
-      .comment('When a key still in use is revoked; grace end + deadline when null');
+      .comment(
+        'When a key still in use is revoked; grace end + deadline when null',
+      );
     table
       .timestamp('silent_since', { useTz: true })
       .nullable()
@@ -28,7 +30,9 @@ exports.up = async function up(knex) {
     table
       .text('traffic')
       .nullable()
-      .comment('JSON: the last traffic check (counts, times, proxies, client IPs)');
+      .comment(
+        'JSON: the last traffic check (counts, times, proxies, client IPs)',
+      );
     table
       .string('notified_state', 32)
       .nullable()
@@ -42,7 +46,9 @@ exports.up = async function up(knex) {
     table
       .timestamp('successor_first_used_at', { useTz: true })
       .nullable()
-      .comment('When a check first saw calls with the key that replaced this one');
+      .comment(
+        'When a check first saw calls with the key that replaced this one',
+      );
     table.index(['next_attempt_at'], 'key_deletions_next_attempt_idx');
   });
 
