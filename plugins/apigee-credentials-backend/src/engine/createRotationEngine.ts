@@ -1,11 +1,10 @@
 import { DatabaseService, LoggerService } from '@backstage/backend-plugin-api';
-import { Config, readDurationFromConfig } from '@backstage/config';
+import { Config } from '@backstage/config';
 import {
   AwsCredentialsManager,
   DefaultAwsCredentialsManager,
 } from '@backstage/integration-aws-node';
 import { KeyProvider } from '@keyrotation/backstage-plugin-apigee-credentials-node';
-import { Duration } from 'luxon';
 import pLimit from 'p-limit';
 import { DatabaseRotationStore } from '../database/DatabaseRotationStore';
 import {
@@ -15,6 +14,7 @@ import {
 import { ProviderRegistry } from '../providers/ProviderRegistry';
 import { AwsSecretStore, SecretStore } from '../secrets/SecretStore';
 import { Clock, systemClock } from './clock';
+import { readDurationMs } from './durations';
 import { EngineDependencies, EngineHooks } from './context';
 import { RotationEngine } from './RotationEngine';
 import { RetryRunner } from './retry';
@@ -67,9 +67,7 @@ export function createSecretStore(
     allowedAccountIds: aws?.getOptionalStringArray('allowedAccountIds') ?? [],
     endpoint: aws?.getOptionalString('endpoint'),
     requestTimeoutMs: aws?.has('requestTimeout')
-      ? Duration.fromObject(
-          readDurationFromConfig(aws, { key: 'requestTimeout' }),
-        ).toMillis()
+      ? readDurationMs(aws, 'requestTimeout', 0)
       : undefined,
     maxRequestsPerSecond: aws?.getOptionalNumber('maxRequestsPerSecond'),
   });

@@ -1,6 +1,23 @@
+import { Config, readDurationFromConfig } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { Duration } from 'luxon';
 import { DurationInput } from './types';
+
+/**
+ * Milliseconds of an optional duration in app-config (`{ seconds: 30 }`, `30s`, ISO 8601),
+ * or `fallbackMs` when the key is absent. Config mistakes throw plain errors naming the
+ * key (they stop the backend at start-up; they are not bad HTTP input).
+ */
+export function readDurationMs(
+  config: Config | undefined,
+  key: string,
+  fallbackMs: number,
+): number {
+  if (!config?.has(key)) return fallbackMs;
+  return Duration.fromObject(
+    readDurationFromConfig(config, { key }),
+  ).toMillis();
+}
 
 /** Milliseconds of a {@link DurationInput}; throws an InputError naming `what` when invalid. */
 export function durationToMs(input: DurationInput, what: string): number {

@@ -1,7 +1,5 @@
-import { Config, readDurationFromConfig } from '@backstage/config';
-import { InputError } from '@backstage/errors';
-import { Duration } from 'luxon';
-import { formatMs } from './durations';
+import { Config } from '@backstage/config';
+import { formatMs, readDurationMs } from './durations';
 import { DEFAULT_KEY_LENGTH, DEFAULT_SECRET_LENGTH } from './keyGeneration';
 import { isNormalPath } from './probe';
 import { DEFAULT_RETRY_SETTINGS, RetrySettings } from './retry';
@@ -78,17 +76,6 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   concurrency: 4,
 };
 
-function readMs(
-  config: Config | undefined,
-  key: string,
-  fallback: number,
-): number {
-  if (!config?.has(key)) return fallback;
-  return Duration.fromObject(
-    readDurationFromConfig(config, { key }),
-  ).toMillis();
-}
-
 function readLength(
   config: Config | undefined,
   key: string,
@@ -96,7 +83,7 @@ function readLength(
 ): number {
   const value = config?.getOptionalNumber(key) ?? fallback;
   if (!Number.isInteger(value) || value < 16 || value > 255) {
-    throw new InputError(
+    throw new Error(
       `apigeeCredentials.rotation.${key} must be an integer in 16..255`,
     );
   }
@@ -157,23 +144,23 @@ export function readEngineSettings(root: Config): EngineSettings {
   const retryConfig = config?.getOptionalConfig('retry');
   const d = DEFAULT_ENGINE_SETTINGS;
   const settings: EngineSettings = {
-    gracePeriodMs: readMs(config, 'gracePeriod', d.gracePeriodMs),
-    maxAgeMs: readMs(config, 'maxAge', d.maxAgeMs),
-    minimumMaxAgeMs: readMs(config, 'minimumMaxAge', d.minimumMaxAgeMs),
-    minimumGracePeriodMs: readMs(
+    gracePeriodMs: readDurationMs(config, 'gracePeriod', d.gracePeriodMs),
+    maxAgeMs: readDurationMs(config, 'maxAge', d.maxAgeMs),
+    minimumMaxAgeMs: readDurationMs(config, 'minimumMaxAge', d.minimumMaxAgeMs),
+    minimumGracePeriodMs: readDurationMs(
       config,
       'minimumGracePeriod',
       d.minimumGracePeriodMs,
     ),
-    leaseDurationMs: readMs(config, 'leaseDuration', d.leaseDurationMs),
-    keyPropagationDelayMs: readMs(
+    leaseDurationMs: readDurationMs(config, 'leaseDuration', d.leaseDurationMs),
+    keyPropagationDelayMs: readDurationMs(
       config,
       'keyPropagationDelay',
       d.keyPropagationDelayMs,
     ),
-    testTimeoutMs: readMs(config, 'testTimeout', d.testTimeoutMs),
-    testIntervalMs: readMs(config, 'testInterval', d.testIntervalMs),
-    probeRequestTimeoutMs: readMs(
+    testTimeoutMs: readDurationMs(config, 'testTimeout', d.testTimeoutMs),
+    testIntervalMs: readDurationMs(config, 'testInterval', d.testIntervalMs),
+    probeRequestTimeoutMs: readDurationMs(
       config,
       'probeRequestTimeout',
       d.probeRequestTimeoutMs,
@@ -189,17 +176,21 @@ export function readEngineSettings(root: Config): EngineSettings {
     keyLength: readLength(config, 'keyLength', d.keyLength),
     secretLength: readLength(config, 'secretLength', d.secretLength),
     retry: {
-      maxDurationMs: readMs(retryConfig, 'maxDuration', d.retry.maxDurationMs),
-      initialDelayMs: readMs(
+      maxDurationMs: readDurationMs(
+        retryConfig,
+        'maxDuration',
+        d.retry.maxDurationMs,
+      ),
+      initialDelayMs: readDurationMs(
         retryConfig,
         'initialDelay',
         d.retry.initialDelayMs,
       ),
-      maxDelayMs: readMs(retryConfig, 'maxDelay', d.retry.maxDelayMs),
+      maxDelayMs: readDurationMs(retryConfig, 'maxDelay', d.retry.maxDelayMs),
     },
     deletionBatchSize:
       config?.getOptionalNumber('deletionBatchSize') ?? d.deletionBatchSize,
-    checkIntervalMs: readMs(
+    checkIntervalMs: readDurationMs(
       root.getOptionalConfig('apigeeCredentials'),
       'checkInterval',
       d.checkIntervalMs,
@@ -234,7 +225,7 @@ export function readEngineSettings(root: Config): EngineSettings {
     }
   }
   if (settings.leaseDurationMs < 1000) {
-    throw new InputError(
+    throw new Error(
       'apigeeCredentials.rotation.leaseDuration must be at least 1 second',
     );
   }

@@ -1,5 +1,5 @@
-import { Config, readDurationFromConfig } from '@backstage/config';
-import { Duration } from 'luxon';
+import { Config } from '@backstage/config';
+import { readDurationMs } from '../engine/durations';
 import { ProbeHostSettings, readProbeHosts } from '../engine/settings';
 import { StatusSettings } from './status';
 
@@ -13,17 +13,6 @@ export interface PluginSettings {
   concurrency: number;
   /** Probe hosts by name. */
   probeHosts: ReadonlyMap<string, ProbeHostSettings>;
-}
-
-function durationMs(
-  config: Config | undefined,
-  key: string,
-  fallbackMs: number,
-): number {
-  if (!config?.has(key)) return fallbackMs;
-  return Duration.fromObject(
-    readDurationFromConfig(config, { key }),
-  ).toMillis();
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -48,10 +37,10 @@ export function readPluginSettings(root: Config): PluginSettings {
   const probeHosts = new Map(readProbeHosts(root).map(h => [h.name, h]));
   return {
     status: {
-      maxAgeMs: durationMs(rotation, 'maxAge', 90 * DAY),
-      dueSoonMs: durationMs(config, 'dueSoon', 14 * DAY),
+      maxAgeMs: readDurationMs(rotation, 'maxAge', 90 * DAY),
+      dueSoonMs: readDurationMs(config, 'dueSoon', 14 * DAY),
     },
-    manualCooldownMs: durationMs(
+    manualCooldownMs: readDurationMs(
       config,
       'manualRotationCooldown',
       5 * 60 * 1000,

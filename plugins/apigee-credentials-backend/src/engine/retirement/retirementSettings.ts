@@ -1,5 +1,5 @@
-import { Config, readDurationFromConfig } from '@backstage/config';
-import { Duration } from 'luxon';
+import { Config } from '@backstage/config';
+import { readDurationMs } from '../durations';
 
 /** How old keys are retired by traffic (config `apigeeCredentials.retirement`). */
 export interface RetirementSettings {
@@ -26,10 +26,7 @@ export const DEFAULT_RETIREMENT_SETTINGS: RetirementSettings = {
 export function readRetirementSettings(root: Config): RetirementSettings {
   const config = root.getOptionalConfig('apigeeCredentials.retirement');
   const read = (key: string, fallback: number) => {
-    if (!config?.has(key)) return fallback;
-    const ms = Duration.fromObject(
-      readDurationFromConfig(config, { key }),
-    ).toMillis();
+    const ms = readDurationMs(config, key, fallback);
     if (!(ms > 0)) {
       throw new Error(
         `apigeeCredentials.retirement.${key} must be a positive duration`,
