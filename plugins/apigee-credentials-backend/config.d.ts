@@ -45,6 +45,26 @@ export interface Config {
       requestTimeout?: DurationConfig;
       /** Client-side rate limit of management-API calls (X allows 6,000 per minute). */
       maxRequestsPerSecond?: number;
+      /**
+       * Traffic checks on old keys through Apigee analytics (the stats API): an old key is
+       * deleted only when analytics shows no calls with it. The management credentials need
+       * read access to stats (Edge: GET on /environments/{env}/stats; X:
+       * apigee.environments.getStats).
+       */
+      analytics?: {
+        /**
+         * `false`: no traffic checks; old keys are deleted when their grace period ends.
+         * Default true.
+         */
+        enabled?: boolean;
+        /**
+         * Environments whose calls count, e.g. [prod]. Without any, traffic checks cannot
+         * answer: old keys wait, and are revoked at the retirement deadline.
+         */
+        environments?: string[];
+        /** How long after a call analytics shows it. Default 15 minutes (Edge documents about 12). */
+        delay?: DurationConfig;
+      };
       /** How the plugin authenticates to the management API. */
       auth: {
         /**

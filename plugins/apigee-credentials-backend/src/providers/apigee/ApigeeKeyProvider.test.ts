@@ -104,6 +104,16 @@ async function exerciseLifecycle(p: ApigeeKeyProvider, name: string) {
     ],
   });
 
+  // Revoke (the retirement deadline, "revoke now") and approve again (restore).
+  await p.revokeKey(app, key.consumerKey);
+  await p.revokeKey(app, key.consumerKey); // a retry after a lost answer is fine
+  const statusOf = async () =>
+    (await p.getApp(app)).keys.find(k => k.consumerKey === key.consumerKey)
+      ?.status;
+  expect(await statusOf()).toBe('revoked');
+  await p.approveKey(app, key.consumerKey);
+  expect(await statusOf()).toBe('approved');
+
   await p.deleteKey(app, key.consumerKey);
   await p.deleteKey(app, key.consumerKey); // already gone: fine
   expect((await p.getApp(app)).keys.map(k => k.consumerKey)).toEqual([

@@ -6,6 +6,8 @@ import {
   DeveloperAppRef,
   KeyProvider,
   KeyProviderError,
+  KeyTraffic,
+  KeyTrafficQuery,
   NewApiKey,
   fingerprint,
   keyProviderErrorKindForStatus,
@@ -13,6 +15,14 @@ import {
 import Bottleneck from 'bottleneck';
 import { ApigeeAuthenticator, createApigeeAuthenticator } from './auth';
 import { ApigeeProviderConfig } from './config';
+import {
+  DimensionTraffic,
+  TRAFFIC_DIMENSIONS,
+  TrafficDimension,
+  combineTraffic,
+  parseStats,
+  statsQuery,
+} from './analytics';
 import {
   parseAttributes,
   KEY_ALREADY_EXISTS,
@@ -28,6 +38,8 @@ interface CallOptions {
   json?: unknown;
   /** `?action=approve|revoke` calls take an empty octet-stream body, on Edge and X. */
   action?: 'approve' | 'revoke';
+  /** Extra query parameters (the stats API's). */
+  query?: Record<string, string>;
   /** Consumer key involved, so that it can be kept out of error messages. */
   consumerKey?: string;
 }
@@ -45,6 +57,8 @@ interface CallResult {
 export class ApigeeKeyProvider implements KeyProvider {
   readonly name: string;
   readonly maxKeysPerApp?: number;
+  readonly oldKeyRetirement: 'traffic' | 'time';
+  readonly trafficDelayMs: number;
   readonly #config: ApigeeProviderConfig;
   readonly #auth: ApigeeAuthenticator;
   readonly #limiter?: Bottleneck;
@@ -55,6 +69,8 @@ export class ApigeeKeyProvider implements KeyProvider {
   ) {
     this.name = config.name;
     this.maxKeysPerApp = config.maxKeysPerApp;
+    this.oldKeyRetirement = config.analytics.enabled ? 'traffic' : 'time';
+    this.trafficDelayMs = config.analytics.delayMs;
     this.#config = config;
     this.#auth =
       options?.authenticator ??
@@ -190,6 +206,77 @@ export class ApigeeKeyProvider implements KeyProvider {
     });
   }
 
+  async revokeKey(ref: DeveloperAppRef, consumerKey: string): Promise<void> {
+    await this.#call('revoke key', ref, {
+      method: 'POST',
+      path: this.#keyPath(ref, consumerKey),
+      action: 'revoke',
+      consumerKey,
+    });
+  }
+
+  /**
+   * Calls with the key in every configured environment: two stats requests per environment
+   * (per proxy, which also gives the count, and per client IP).
+   */
+  async keyTraffic(query: KeyTrafficQuery): Promise<KeyTraffic> {
+    const { environments } = this.#config.analytics;
+    if (environments.length === 0) {
+      throw new KeyProviderError(
+        `Apigee analytics is not configured for provider ${this.name}: set analytics.environments`,
+        { kind: 'invalid' },
+      );
+    }
+    let params: Record<string, string>;
+    try {
+      params = statsQuery(query.consumerKey, query.from, query.to);
+    } catch (error) {
+      throw new KeyProviderError(
+        `Apigee analytics for app ${query.ref.app}: ${
+          (error as Error).message
+        }`,
+        { kind: 'invalid' },
+      );
+    }
+    const requests = environments.flatMap(environment =>
+      TRAFFIC_DIMENSIONS.map(dimension => ({ environment, dimension })),
+    );
+    const answers = await Promise.all(
+      requests.map(async ({ environment, dimension }) => ({
+        dimension,
+        traffic: await this.#stats(query, environment, dimension, params),
+      })),
+    );
+    return combineTraffic(answers);
+  }
+
+  async #stats(
+    query: KeyTrafficQuery,
+    environment: string,
+    dimension: TrafficDimension,
+    params: Record<string, string>,
+  ): Promise<DimensionTraffic> {
+    const operation = `read analytics of environment ${environment}`;
+    const { body } = await this.#call(operation, query.ref, {
+      method: 'GET',
+      path: `/environments/${encodeURIComponent(
+        environment,
+      )}/stats/${dimension}`,
+      query: params,
+      consumerKey: query.consumerKey,
+    });
+    try {
+      return parseStats(body);
+    } catch (error) {
+      throw new KeyProviderError(
+        `Apigee ${operation} for app ${query.ref.app}: ${
+          (error as Error).message
+        }`,
+        { kind: 'transient' },
+      );
+    }
+  }
+
   async deleteKey(ref: DeveloperAppRef, consumerKey: string): Promise<void> {
     try {
       await this.#call('delete key', ref, {
@@ -309,6 +396,9 @@ export class ApigeeKeyProvider implements KeyProvider {
       }`,
     );
     if (options.action) url.searchParams.set('action', options.action);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      url.searchParams.set(name, value);
+    }
     const headers: Record<string, string> = {
       Accept: 'application/json',
       Authorization: await this.#auth.authorization(),

@@ -1,6 +1,5 @@
-import { Config, readDurationFromConfig } from '@backstage/config';
-import { InputError } from '@backstage/errors';
-import { Duration } from 'luxon';
+import { Config } from '@backstage/config';
+import { readDurationMs } from '../../engine/durations';
 
 /** How the plugin authenticates to an Apigee management API. */
 export type ApigeeAuthConfig =
@@ -41,7 +40,21 @@ export interface ApigeeProviderConfig {
   /** Client-side rate limit; X enforces 6,000 calls per minute per organisation. */
   maxRequestsPerSecond?: number;
   auth: ApigeeAuthConfig;
+  /** Traffic checks before an old key is deleted (see docs/key-retirement.md). */
+  analytics: ApigeeAnalyticsConfig;
 }
+
+export interface ApigeeAnalyticsConfig {
+  /** false: old keys are deleted when their grace period ends, without traffic checks. */
+  enabled: boolean;
+  /** Environments whose calls count; none: traffic checks cannot answer and keys wait. */
+  environments: string[];
+  /** How long after a call Apigee analytics shows it. */
+  delayMs: number;
+}
+
+/** Edge documents about 12 minutes before calls show in analytics; X is similar. */
+export const DEFAULT_ANALYTICS_DELAY_MS = 15 * 60_000;
 
 export const DEFAULT_EDGE_BASE_URL = 'https://api.enterprise.apigee.com';
 export const DEFAULT_X_BASE_URL = 'https://apigee.googleapis.com';
@@ -62,9 +75,7 @@ export function readApigeeProviderConfigs(
     const where = `apigeeCredentials.providers[${index}]`;
     const provider = readProvider(entry, where);
     if (seen.has(provider.name)) {
-      throw new InputError(
-        `${where}: provider name ${provider.name} is used twice`,
-      );
+      throw new Error(`${where}: provider name ${provider.name} is used twice`);
     }
     seen.add(provider.name);
     return provider;
@@ -74,39 +85,33 @@ export function readApigeeProviderConfigs(
 function readProvider(entry: Config, where: string): ApigeeProviderConfig {
   const name = entry.getString('name');
   if (!PROVIDER_NAME.test(name)) {
-    throw new InputError(
+    throw new Error(
       `${where}.name must be 1-63 letters, digits, '.', '_' or '-'`,
     );
   }
   const flavor = entry.getString('type');
   if (flavor !== 'edge' && flavor !== 'x') {
-    throw new InputError(`${where}.type must be edge or x, got ${flavor}`);
+    throw new Error(`${where}.type must be edge or x, got ${flavor}`);
   }
   const pathStyle = entry.getOptionalString('pathStyle') ?? 'organizations';
   if (pathStyle !== 'organizations' && pathStyle !== 'o') {
-    throw new InputError(`${where}.pathStyle must be organizations or o`);
+    throw new Error(`${where}.pathStyle must be organizations or o`);
   }
   if (flavor === 'x' && pathStyle === 'o') {
-    throw new InputError(`${where}.pathStyle o exists on Apigee Edge only`);
+    throw new Error(`${where}.pathStyle o exists on Apigee Edge only`);
   }
   const maxKeysPerApp = entry.getOptionalNumber('maxKeysPerApp');
   if (
     maxKeysPerApp !== undefined &&
     (!Number.isInteger(maxKeysPerApp) || maxKeysPerApp < 2)
   ) {
-    throw new InputError(
-      `${where}.maxKeysPerApp must be an integer of at least 2`,
-    );
+    throw new Error(`${where}.maxKeysPerApp must be an integer of at least 2`);
   }
   const maxRequestsPerSecond = entry.getOptionalNumber('maxRequestsPerSecond');
   if (maxRequestsPerSecond !== undefined && !(maxRequestsPerSecond > 0)) {
-    throw new InputError(`${where}.maxRequestsPerSecond must be positive`);
+    throw new Error(`${where}.maxRequestsPerSecond must be positive`);
   }
-  const requestTimeoutMs = entry.has('requestTimeout')
-    ? Duration.fromObject(
-        readDurationFromConfig(entry, { key: 'requestTimeout' }),
-      ).toMillis()
-    : 30_000;
+  const requestTimeoutMs = readDurationMs(entry, 'requestTimeout', 30_000);
   return {
     name,
     flavor,
@@ -120,6 +125,32 @@ function readProvider(entry: Config, where: string): ApigeeProviderConfig {
     requestTimeoutMs,
     maxRequestsPerSecond,
     auth: readAuth(entry.getConfig('auth'), `${where}.auth`, flavor),
+    analytics: readAnalytics(entry, `${where}.analytics`),
+  };
+}
+
+function readAnalytics(entry: Config, where: string): ApigeeAnalyticsConfig {
+  const analytics = entry.getOptionalConfig('analytics');
+  const environments = analytics?.getOptionalStringArray('environments') ?? [];
+  for (const environment of environments) {
+    if (!/^[a-z0-9][a-z0-9_-]*$/i.test(environment)) {
+      throw new Error(
+        `${where}.environments: ${environment} is not an Apigee environment name`,
+      );
+    }
+  }
+  const delayMs = readDurationMs(
+    analytics,
+    'delay',
+    DEFAULT_ANALYTICS_DELAY_MS,
+  );
+  if (!(delayMs >= 0)) {
+    throw new Error(`${where}.delay must not be negative`);
+  }
+  return {
+    enabled: analytics?.getOptionalBoolean('enabled') ?? true,
+    environments,
+    delayMs,
   };
 }
 
@@ -132,7 +163,7 @@ function readAuth(
   const allowed =
     flavor === 'edge' ? ['basic', 'oauth'] : ['serviceAccount', 'accessToken'];
   if (!allowed.includes(type)) {
-    throw new InputError(
+    throw new Error(
       `${where}.type must be one of ${allowed.join(
         ', ',
       )} for an ${flavor} provider, got ${type}`,
@@ -175,15 +206,13 @@ function readServiceAccount(
     try {
       parsed = JSON.parse(json);
     } catch {
-      throw new InputError(
-        `${where}.credentials is not a JSON service-account key`,
-      );
+      throw new Error(`${where}.credentials is not a JSON service-account key`);
     }
     if (
       typeof parsed.client_email !== 'string' ||
       typeof parsed.private_key !== 'string'
     ) {
-      throw new InputError(
+      throw new Error(
         `${where}.credentials must hold client_email and private_key (a service-account key file)`,
       );
     }
