@@ -10,6 +10,7 @@ const USAGE = `Usage: apigee-sandbox [options]
   --persist <file>              load state from / save state to this file (env SANDBOX_PERSIST)
   --propagation-delay-ms <n>    Apigee key-cache delay at the gateway (env SANDBOX_PROPAGATION_DELAY_MS, default 0)
   --token-lifetime-seconds <n>  Edge access-token lifetime (env SANDBOX_TOKEN_LIFETIME_SECONDS, default 1799)
+  --analytics-delay-ms <n>      delay before a gateway call shows in the stats API (env SANDBOX_ANALYTICS_DELAY_MS, default 0)
   --help                        show this help
 
 Command-line flags win over environment variables.`;
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       persist: { type: 'string' },
       'propagation-delay-ms': { type: 'string' },
       'token-lifetime-seconds': { type: 'string' },
+      'analytics-delay-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -54,6 +56,10 @@ async function main(): Promise<void> {
       '--token-lifetime-seconds',
       values['token-lifetime-seconds'] ?? env.SANDBOX_TOKEN_LIFETIME_SECONDS,
     ),
+    analyticsDelayMs: integer(
+      '--analytics-delay-ms',
+      values['analytics-delay-ms'] ?? env.SANDBOX_ANALYTICS_DELAY_MS,
+    ),
     logger: {
       info: message => console.log(`[apigee-sandbox] ${message}`),
       warn: message => console.warn(`[apigee-sandbox] ${message}`),
@@ -62,7 +68,7 @@ async function main(): Promise<void> {
   });
   console.log(`[apigee-sandbox] listening on ${sandbox.url}`);
   console.log(
-    `[apigee-sandbox]   Apigee management: ${sandbox.url}/v1/organizations/{org} (Edge also /v1/o/{org})`,
+    `[apigee-sandbox]   Apigee management: ${sandbox.url}/v1/organizations/{org} (Edge also /v1/o/{org}), analytics …/environments/{env}/stats/{dimensions}`,
   );
   console.log(
     `[apigee-sandbox]   Edge token: ${sandbox.url}/oauth/token  Google token: ${sandbox.url}/token`,

@@ -9,13 +9,25 @@ export interface SandboxRuntimeConfig {
   tokenLifetimeSeconds: number;
   /** Lifetime of Google `/token` access tokens for Apigee X (3600 s on Google). */
   googleTokenLifetimeSeconds: number;
+  /**
+   * How long a gateway call stays invisible to the stats API (real Edge documents about
+   * 12 minutes, X several minutes), so clients learn to wait before trusting "no calls".
+   */
+  analyticsDelayMs: number;
 }
 
 export const DEFAULT_RUNTIME_CONFIG: SandboxRuntimeConfig = {
   propagationDelayMs: 0,
   tokenLifetimeSeconds: 1799,
   googleTokenLifetimeSeconds: 3600,
+  analyticsDelayMs: 0,
 };
+
+/** Delays may be 0 (off); lifetimes must be at least 1. */
+const ZERO_ALLOWED = new Set<string>([
+  'propagationDelayMs',
+  'analyticsDelayMs',
+]);
 
 /** Validates a partial update from the control API or the CLI; throws a TypeError naming the field. */
 export function validateRuntimeConfigUpdate(
@@ -33,7 +45,7 @@ export function validateRuntimeConfigUpdate(
         ).join(', ')}`,
       );
     }
-    const minimum = field === 'propagationDelayMs' ? 0 : 1;
+    const minimum = ZERO_ALLOWED.has(field) ? 0 : 1;
     if (!Number.isInteger(value) || (value as number) < minimum) {
       throw new TypeError(`${field} must be an integer >= ${minimum}`);
     }

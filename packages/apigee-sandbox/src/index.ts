@@ -31,3 +31,15 @@ export {
 } from './seed/load';
 export type { SandboxSeed, ValidatedSeed } from './seed/schema';
 export { SecretsManagerStore } from './secretsmanager';
+export { TrafficLog } from './analytics/TrafficLog';
+export type {
+  TrafficBucket,
+  TrafficCall,
+  TrafficLogOptions,
+} from './analytics/TrafficLog';
+export type { StatsResponse, StatsValue } from './analytics/statsReport';
+export type { TrafficDimensions } from './analytics/dimensions';
+export type {
+  TrafficSummary,
+  TrafficSummaryResponse,
+} from './control/trafficSummary';

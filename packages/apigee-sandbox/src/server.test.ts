@@ -62,18 +62,20 @@ describe('composed sandbox', () => {
     }
   });
 
-  it('applies startup options: fault rules, propagation delay, token lifetime', async () => {
+  it('applies startup options: fault rules, propagation and analytics delays, token lifetime', async () => {
     const sandbox = await startSandbox({
       port: 0,
       faults: [{ id: 'boot', service: 'gateway', failNext: 1 }],
       propagationDelayMs: 1234,
       tokenLifetimeSeconds: 42,
+      analyticsDelayMs: 720_000,
     });
     try {
       expect(sandbox.config).toEqual({
         propagationDelayMs: 1234,
         tokenLifetimeSeconds: 42,
         googleTokenLifetimeSeconds: 3600,
+        analyticsDelayMs: 720_000,
       });
       const res = await call(
         `${sandbox.url}/runtime/verify?apikey=${ORDERS_EDGE_KEY}`,
@@ -85,6 +87,9 @@ describe('composed sandbox', () => {
     await expect(
       startSandbox({ port: 0, tokenLifetimeSeconds: 0 }),
     ).rejects.toThrow(/tokenLifetimeSeconds must be an integer >= 1/);
+    await expect(
+      startSandbox({ port: 0, analyticsDelayMs: -1 }),
+    ).rejects.toThrow(/analyticsDelayMs must be an integer >= 0/);
   });
 
   it("applies the seed's fault rules from the start and again after a reset", async () => {

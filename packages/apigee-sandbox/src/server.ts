@@ -1,6 +1,7 @@
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
+import { TrafficLog } from './analytics/TrafficLog';
 import { createApigeeRouter } from './apigee/router';
 import { ApigeeState } from './apigee/state';
 import {
@@ -43,6 +44,8 @@ export interface StartSandboxOptions {
   tokenLifetimeSeconds?: number;
   /** Google /token access-token lifetime for X; 3600 s unless set. */
   googleTokenLifetimeSeconds?: number;
+  /** How long a gateway call stays out of the stats API (about 12 min on Edge); 0 unless set. */
+  analyticsDelayMs?: number;
   /** Clock shared by every emulation; tests replace it to move time. */
   now?: () => Date;
   logger?: SandboxLogger;
@@ -59,7 +62,12 @@ export interface RunningSandbox {
   readonly secrets: SecretsManagerStore;
   /** Run-time settings; changes apply immediately. */
   config: SandboxRuntimeConfig;
-  /** Goes back to the seed: state, fault rules, counters and config as at start. */
+  /**
+   * Calls the gateway accepted, served by the stats API (the same object across resets).
+   * Tests may `record()` calls at any time, e.g. to stand for traffic of days ago.
+   */
+  traffic: TrafficLog;
+  /** Goes back to the seed: state, fault rules, counters, config and traffic as at start. */
   reset(): Promise<void>;
   /** Stops listening, closes connections and saves state (if persisting). */
   stop(): Promise<void>;
@@ -84,6 +92,7 @@ export async function startSandbox(
         propagationDelayMs: options.propagationDelayMs,
         tokenLifetimeSeconds: options.tokenLifetimeSeconds,
         googleTokenLifetimeSeconds: options.googleTokenLifetimeSeconds,
+        analyticsDelayMs: options.analyticsDelayMs,
       }),
     ),
   };
@@ -94,6 +103,8 @@ export async function startSandbox(
     ...(options.faults ?? []),
   ];
   const faults = new FaultInjector({ rules: initialRules });
+  // Not persisted: analytics starts empty on every start, like a fresh environment.
+  const traffic = new TrafficLog();
   const accounts = seed.aws.accounts.map(a => ({
     accountId: a.accountId,
     accessKeyId: a.accessKeyId,
@@ -133,6 +144,7 @@ export async function startSandbox(
     faults.clearRules();
     for (const rule of initialRules) faults.addRule(rule);
     faults.resetCounters();
+    traffic.clear();
     Object.assign(config, initialConfig);
     persister?.schedule();
   };
@@ -154,10 +166,12 @@ export async function startSandbox(
       config,
       reset,
       startedAt: now(),
+      traffic,
+      now,
     }),
   );
-  app.use(createApigeeRouter({ state: apigee, faults, config, now }));
-  app.use(createGatewayRouter({ state: apigee, faults, config, now }));
+  app.use(createApigeeRouter({ state: apigee, faults, config, traffic, now }));
+  app.use(createGatewayRouter({ state: apigee, faults, config, traffic, now }));
   app.use((req: Request, res: Response) => {
     res.status(404).json({
       error: `The sandbox has no route for ${req.method} ${req.path}`,
@@ -187,6 +201,7 @@ export async function startSandbox(
       return secrets;
     },
     config,
+    traffic,
     reset,
     stop: () => {
       stopping ??= (async () => {

@@ -147,6 +147,24 @@ export const apigeeErrors = {
       rpcStatus: 'INVALID_ARGUMENT',
       subject,
     }),
+  /** Sandbox choice: Apigee documents no code for a bad analytics query. */
+  invalidStatsQuery: (message: string, subject?: string) =>
+    new ApigeeError({
+      httpStatus: 400,
+      code: 'analytics.service.InvalidQuery',
+      message,
+      rpcStatus: 'INVALID_ARGUMENT',
+      subject,
+    }),
+  /** Sandbox choice, in the style of Edge's environment-scoped `messaging.config.beans.*` codes. */
+  environmentNotFound: (environment: string, org: string) =>
+    new ApigeeError({
+      httpStatus: 404,
+      code: 'messaging.config.beans.EnvironmentDoesNotExist',
+      message: `Environment ${environment} does not exist in organization ${org}`,
+      rpcStatus: 'NOT_FOUND',
+      subject: environment,
+    }),
   unauthenticated: (message: string) =>
     new ApigeeError({
       httpStatus: 401,

@@ -1,4 +1,5 @@
 import express, { Request, RequestHandler, Response, Router } from 'express';
+import { StatsSource, answerStats } from '../analytics/stats';
 import { FaultDecision, FaultInjector, applyFault } from '../faults';
 import { ApigeeError, apigeeErrors } from './errors';
 import { renderApigeeError, renderApigeeFault } from './render';
@@ -41,6 +42,8 @@ export interface ManagementRouterOptions {
   state: ApigeeState;
   faults: FaultInjector;
   now: () => Date;
+  /** The gateway's traffic, for the stats API. */
+  analytics: StatsSource;
 }
 
 interface OperationContext {
@@ -389,6 +392,22 @@ export function createManagementRouter(
         });
       }
       res.json(apiProductView(dialect, product));
+    }),
+  );
+
+  // ------------------------------------------------------------ analytics
+  router.get(
+    '/environments/:environment/stats/:dimensions',
+    operation('stats.get', ({ req, res, org }) => {
+      res.json(
+        answerStats(
+          options.analytics,
+          org,
+          req.params.environment,
+          req.params.dimensions,
+          req.query as Record<string, unknown>,
+        ),
+      );
     }),
   );
 

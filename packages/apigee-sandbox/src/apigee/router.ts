@@ -1,4 +1,5 @@
 import express, { Request, Response, Router } from 'express';
+import { TrafficLog } from '../analytics/TrafficLog';
 import { SandboxRuntimeConfig } from '../config';
 import { FaultDecision, FaultInjector, applyFault } from '../faults';
 import { ApigeeAuth, OAuthError } from './auth';
@@ -12,13 +13,15 @@ export interface ApigeeRouterOptions {
   state: ApigeeState;
   faults: FaultInjector;
   config: SandboxRuntimeConfig;
+  /** What the gateway recorded, served by the stats API. */
+  traffic: TrafficLog;
   now?: () => Date;
 }
 
 /**
  * Everything Apigee-management: the Edge SSO token endpoint (`/oauth/token`), the Google
- * token endpoint (`/token`), and `/v1/organizations/{org}` + `/v1/o/{org}`, dispatched to
- * the dialect the organisation was seeded with.
+ * token endpoint (`/token`), and `/v1/organizations/{org}` + `/v1/o/{org}` (management and
+ * analytics), dispatched to the dialect the organisation was seeded with.
  */
 export function createApigeeRouter(options: ApigeeRouterOptions): Router {
   const now = options.now ?? (() => new Date());
@@ -27,7 +30,18 @@ export function createApigeeRouter(options: ApigeeRouterOptions): Router {
     config: options.config,
     now,
   });
-  const shared = { state: options.state, faults: options.faults, now, auth };
+  const analytics = {
+    traffic: options.traffic,
+    delayMs: () => options.config.analyticsDelayMs,
+    now,
+  };
+  const shared = {
+    state: options.state,
+    faults: options.faults,
+    now,
+    auth,
+    analytics,
+  };
   const edge = createEdgeRouter(shared);
   const x = createXRouter(shared);
   const router = Router();

@@ -98,6 +98,11 @@ export interface ApiProxy {
   basePath: string;
   apiProducts: string[];
   apiKey: ProxyKeyLocation;
+  /**
+   * Apigee environment the proxy is deployed to; only labels its traffic for the stats API
+   * (the gateway serves every proxy on one host). `prod` when absent (older persisted state).
+   */
+  environment?: string;
 }
 
 export interface Organization {

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import {
   ORDERS_EDGE_KEY,
   ORDERS_EDGE_SECRET,
+  PAYMENTS_EDGE_KEY,
+  PAYMENTS_X_KEY,
   call,
   edgeAdminAuth,
+  manualClock,
   useSandbox,
 } from '../testing/helpers';
 
@@ -247,20 +250,28 @@ describe('control API /_sandbox', () => {
   it('changes run-time config and validates it', async () => {
     const res = await call(control('/config'), {
       method: 'PUT',
-      json: { propagationDelayMs: 1500, tokenLifetimeSeconds: 120 },
+      json: {
+        propagationDelayMs: 1500,
+        tokenLifetimeSeconds: 120,
+        analyticsDelayMs: 0,
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       propagationDelayMs: 1500,
       tokenLifetimeSeconds: 120,
       googleTokenLifetimeSeconds: 3600,
+      analyticsDelayMs: 0,
     });
     expect(sandbox().config.propagationDelayMs).toBe(1500);
-    const bad = await call(control('/config'), {
-      method: 'PUT',
-      json: { propagationDelayMs: -1 },
-    });
-    expect(bad.status).toBe(400);
+    for (const json of [
+      { propagationDelayMs: -1 },
+      { analyticsDelayMs: -1 },
+      { analyticsDelayMs: 1.5 },
+    ]) {
+      const bad = await call(control('/config'), { method: 'PUT', json });
+      expect(bad.status).toBe(400);
+    }
     const unknown = await call(control('/config'), {
       method: 'PUT',
       json: { speed: 1 },
@@ -292,5 +303,118 @@ describe('control API /_sandbox', () => {
     expect((await call(control('/counters'))).body.calls).toEqual({
       'apigee.keys.get': 1,
     });
+  });
+});
+
+describe('control API /_sandbox/traffic', () => {
+  const clock = manualClock();
+  const sandbox = useSandbox(() => ({ now: clock.now }));
+  const control = (path: string) => `${sandbox().url}/_sandbox${path}`;
+  const fingerprint = (key: string) =>
+    createHash('sha256').update(key).digest('hex').slice(0, 12);
+  const proxyCall = (org: string, path: string, key: string, ip: string) =>
+    call(`${sandbox().url}/gateway/${org}${path}`, {
+      headers: { 'x-apikey': key, 'x-forwarded-for': ip },
+    });
+
+  beforeEach(() => sandbox().reset());
+
+  it('lists accepted gateway calls per key, proxy and client IP, with keys only as fingerprints', async () => {
+    const start = clock.ms();
+    await proxyCall('acme-edge', '/orders', ORDERS_EDGE_KEY, '203.0.113.7');
+    clock.advance(90_000);
+    await proxyCall('acme-edge', '/orders', ORDERS_EDGE_KEY, '203.0.113.7');
+    clock.advance(1000);
+    await proxyCall('acme-edge', '/orders', ORDERS_EDGE_KEY, '198.51.100.2');
+    clock.advance(1000);
+    await proxyCall('acme-edge', '/payments', PAYMENTS_EDGE_KEY, '203.0.113.7');
+    await proxyCall('acme-x', '/payments', PAYMENTS_X_KEY, '203.0.113.9');
+    // Refused: not recorded.
+    await proxyCall('acme-edge', '/orders', 'unknown-key', '203.0.113.7');
+    const at = (ms: number) => new Date(start + ms).toISOString();
+
+    const res = await call(control('/traffic?org=acme-edge'));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      traffic: [
+        {
+          org: 'acme-edge',
+          environment: 'prod',
+          proxy: 'orders-proxy',
+          keyFingerprint: fingerprint(ORDERS_EDGE_KEY),
+          app: 'orders-service',
+          clientIp: '203.0.113.7',
+          calls: 2,
+          visibleCalls: 2,
+          firstCallAt: at(0),
+          lastCallAt: at(90_000),
+        },
+        {
+          org: 'acme-edge',
+          environment: 'prod',
+          proxy: 'orders-proxy',
+          keyFingerprint: fingerprint(ORDERS_EDGE_KEY),
+          app: 'orders-service',
+          clientIp: '198.51.100.2',
+          calls: 1,
+          visibleCalls: 1,
+          firstCallAt: at(91_000),
+          lastCallAt: at(91_000),
+        },
+        {
+          org: 'acme-edge',
+          environment: 'prod',
+          proxy: 'payments-proxy',
+          keyFingerprint: fingerprint(PAYMENTS_EDGE_KEY),
+          app: 'payments-service',
+          clientIp: '203.0.113.7',
+          calls: 1,
+          visibleCalls: 1,
+          firstCallAt: at(92_000),
+          lastCallAt: at(92_000),
+        },
+      ],
+    });
+
+    const all = await call(control('/traffic'));
+    expect(all.body.traffic.map((t: any) => t.org)).toEqual([
+      'acme-edge',
+      'acme-edge',
+      'acme-edge',
+      'acme-x',
+    ]);
+    for (const text of [res.text, all.text]) {
+      for (const key of [ORDERS_EDGE_KEY, PAYMENTS_EDGE_KEY, PAYMENTS_X_KEY]) {
+        expect(text).not.toContain(key);
+      }
+    }
+  });
+
+  it('tells how many calls the stats API shows yet (analyticsDelayMs)', async () => {
+    await call(control('/config'), {
+      method: 'PUT',
+      json: { analyticsDelayMs: 60_000 },
+    });
+    await proxyCall('acme-edge', '/orders', ORDERS_EDGE_KEY, '203.0.113.7');
+    const fresh = await call(control('/traffic'));
+    expect(fresh.body.traffic[0]).toMatchObject({ calls: 1, visibleCalls: 0 });
+    clock.advance(60_000);
+    const due = await call(control('/traffic'));
+    expect(due.body.traffic[0]).toMatchObject({ calls: 1, visibleCalls: 1 });
+  });
+
+  it('clears traffic on DELETE and on reset; 404 for an unknown org', async () => {
+    await proxyCall('acme-edge', '/orders', ORDERS_EDGE_KEY, '203.0.113.7');
+    expect((await call(control('/traffic'))).body.traffic).toHaveLength(1);
+    expect((await call(control('/traffic'), { method: 'DELETE' })).status).toBe(
+      204,
+    );
+    expect((await call(control('/traffic'))).body).toEqual({ traffic: [] });
+
+    await proxyCall('acme-edge', '/orders', ORDERS_EDGE_KEY, '203.0.113.7');
+    await call(control('/reset'), { method: 'POST' });
+    expect((await call(control('/traffic'))).body).toEqual({ traffic: [] });
+
+    expect((await call(control('/traffic?org=nope'))).status).toBe(404);
   });
 });

@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
 import express, { Request, Response, Router } from 'express';
+import { TrafficLog } from '../analytics/TrafficLog';
 import { ApigeeState } from '../apigee/state';
 import { AppKey } from '../apigee/types';
 import { SandboxRuntimeConfig, validateRuntimeConfigUpdate } from '../config';
 import { FaultInjector, FaultRule } from '../faults';
 import type { SecretsManagerStoreJson } from '../secretsmanager';
+import { fingerprint } from './fingerprint';
+import { summarizeTraffic } from './trafficSummary';
 
 export interface ControlRouterOptions {
   faults: FaultInjector;
@@ -16,15 +18,20 @@ export interface ControlRouterOptions {
   /** Restores the seed state. */
   reset: () => Promise<void> | void;
   startedAt: Date;
+  /** The gateway's recorded calls (listed with keys only as fingerprints). */
+  traffic: TrafficLog;
+  now?: () => Date;
 }
 
 /**
  * The sandbox's own control API under `/_sandbox` (not part of any real API): health,
- * fault rules, call counters, masked state views, run-time config and reset. It never
- * returns secret values: secrets appear only as short fingerprints.
+ * fault rules, call counters, masked state views, recorded traffic, run-time config and
+ * reset. It never returns secret values: secrets, and keys in the traffic view, appear only
+ * as short fingerprints.
  */
 export function createControlRouter(options: ControlRouterOptions): Router {
-  const { faults, config } = options;
+  const { faults, config, traffic } = options;
+  const now = options.now ?? (() => new Date());
   const router = Router();
   router.use(express.json({ limit: '100kb' }));
 
@@ -77,6 +84,21 @@ export function createControlRouter(options: ControlRouterOptions): Router {
     } catch (error) {
       badRequest(res, (error as Error).message);
     }
+  });
+
+  // Gateway traffic per key, as fingerprints: keys are credentials even without their secret.
+  router.get('/traffic', (req, res) => {
+    const org = typeof req.query.org === 'string' ? req.query.org : undefined;
+    if (org !== undefined && !options.apigee().findOrganization(org)) {
+      res.status(404).json({ error: `No organization ${org}` });
+      return;
+    }
+    traffic.settle(now().getTime(), config.analyticsDelayMs);
+    res.json(summarizeTraffic(traffic.buckets(org)));
+  });
+  router.delete('/traffic', (_req, res) => {
+    traffic.clear();
+    res.status(204).end();
   });
 
   router.post('/reset', async (_req, res) => {
@@ -180,10 +202,7 @@ export function createControlRouter(options: ControlRouterOptions): Router {
 function maskedKey(key: AppKey) {
   return {
     consumerKey: key.consumerKey,
-    consumerSecretFingerprint: createHash('sha256')
-      .update(key.consumerSecret)
-      .digest('hex')
-      .slice(0, 12),
+    consumerSecretFingerprint: fingerprint(key.consumerSecret),
     status: key.status,
     issuedAt: key.issuedAt,
     expiresAt: key.expiresAt,
@@ -215,10 +234,7 @@ function maskedFields(
       .filter(([, value]) => typeof value === 'string' && value)
       .map(([field, value]) => [
         field,
-        `sha256:${createHash('sha256')
-          .update(value as string, 'utf8')
-          .digest('hex')
-          .slice(0, 12)}`,
+        `sha256:${fingerprint(value as string)}`,
       ]),
   );
 }

@@ -1,4 +1,6 @@
 import { Request, Response, Router } from 'express';
+import { proxyEnvironment } from '../analytics/dimensions';
+import { TrafficLog } from '../analytics/TrafficLog';
 import { parseBasic } from '../apigee/auth';
 import { ApigeeState } from '../apigee/state';
 import { ApiProxy } from '../apigee/types';
@@ -10,16 +12,19 @@ export interface GatewayRouterOptions {
   state: ApigeeState;
   faults: FaultInjector;
   config: SandboxRuntimeConfig;
+  /** Where accepted proxy calls are recorded for the stats API. */
+  traffic: TrafficLog;
   now?: () => Date;
 }
 
 /**
  * Stands in for Apigee proxies that use VerifyAPIKey: `ALL /gateway/{org}/{basePath}…`
  * and the sandbox-only helper `GET /runtime/verify?apikey=`. Faults use Apigee's
- * runtime body `{"fault":{"faultstring","detail":{"errorcode"}}}`.
+ * runtime body `{"fault":{"faultstring","detail":{"errorcode"}}}`. Calls a proxy accepts are
+ * recorded for analytics; refused ones are not, since Apigee sets no client_id for them.
  */
 export function createGatewayRouter(options: GatewayRouterOptions): Router {
-  const { state, faults, config } = options;
+  const { state, faults, config, traffic } = options;
   const now = options.now ?? (() => new Date());
   const router = Router();
 
@@ -41,18 +46,31 @@ export function createGatewayRouter(options: GatewayRouterOptions): Router {
       sendFault(res, 401, missingKeyFault(proxy));
       return;
     }
+    const nowMs = now().getTime();
     const result = verifyApiKey(state, {
       org: orgName,
       consumerKey: presented.consumerKey,
       consumerSecret: presented.consumerSecret,
       apiProducts: proxy.apiProducts,
       propagationDelayMs: config.propagationDelayMs,
-      nowMs: now().getTime(),
+      nowMs,
     });
     if (!result.ok) {
       sendFault(res, 401, result.fault);
       return;
     }
+    traffic.record({
+      org: orgName,
+      environment: proxyEnvironment(proxy),
+      proxy: proxy.name,
+      consumerKey: presented.consumerKey,
+      clientIp: clientIp(req),
+      app: result.view.appName,
+      apiProduct: result.apiProduct,
+      atMs: nowMs,
+    });
+    // Keeps the queue of calls still inside the analytics delay short under load.
+    traffic.settle(nowMs, config.analyticsDelayMs);
     // Never echo the secret.
     res.json({
       ok: true,
@@ -171,6 +189,16 @@ function missingKeyFault(proxy: ApiProxy): RuntimeFault {
     errorcode: 'steps.oauth.v2.FailedToResolveAPIKey',
     faultstring: `Failed to resolve API Key variable ${variable}`,
   };
+}
+
+/**
+ * Apigee's client_ip: the first X-Forwarded-For address when a load balancer added one,
+ * else the peer address (IPv4-mapped IPv6 shown as plain IPv4, as Apigee reports it).
+ */
+function clientIp(req: Request): string {
+  const forwarded = req.get('x-forwarded-for')?.split(',')[0]?.trim();
+  const ip = forwarded || req.ip || '';
+  return ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
 
 function stringParam(value: unknown): string | undefined {

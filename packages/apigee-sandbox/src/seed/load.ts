@@ -359,6 +359,7 @@ export function buildApigeeData(
               p.apiKey.name ??
               (p.apiKey.in === 'query' ? 'apikey' : 'x-apikey'),
           },
+          environment: p.environment,
         })),
       }),
     ),

@@ -85,6 +85,11 @@ const proxySchema = z.object({
       name: z.string().min(1).optional(),
     })
     .default({ in: 'header' }),
+  /** Environment whose analytics count the proxy's calls. */
+  environment: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/i, 'letters, digits and -')
+    .default('prod'),
 });
 
 const userSchema = z.object({
