@@ -11,5 +11,10 @@ export {
   ApigeeCredentialsFleetPage,
 } from './plugin';
 export { apigeeCredentialsApiRef, ApigeeCredentialsClient } from './api';
-export type { ApigeeCredentialsApi, FleetFilter, PageOptions } from './api';
+export type {
+  ApigeeCredentialsApi,
+  FleetFilter,
+  PageOptions,
+  RotateOptions,
+} from './api';
 export { isApigeeCredentialsAvailable } from '@keyrotation/backstage-plugin-apigee-credentials-common';

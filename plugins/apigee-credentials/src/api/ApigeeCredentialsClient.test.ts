@@ -69,6 +69,122 @@ describe('ApigeeCredentialsClient', () => {
     });
   });
 
+  it('asks the backend to revoke the old key when rotating a leaked key', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${BASE}/v1/entities/*`, async ({ request }) => {
+        bodies.push(
+          request.headers.get('Content-Type') === 'application/json'
+            ? await request.json()
+            : await request.text(),
+        );
+        return HttpResponse.json({ id: 'rot-1' }, { status: 202 });
+      }),
+    );
+    await client.rotate(entityRef, 'prod', { revokeOldKey: true });
+    await client.rotate(entityRef, 'prod', { revokeOldKey: false });
+    // Without the option the request has no body, as before the option existed.
+    expect(bodies).toEqual([{ revokeOldKey: true }, '']);
+  });
+
+  describe('old keys', () => {
+    const OLD_KEY = `${BASE}/v1/entities/default/component/orders-service/credentials/pr%2Fod/old-keys/sha256%3A0123456789ab`;
+
+    it('reads the traffic of an old key, with the fingerprint encoded', async () => {
+      const traffic = {
+        calls: 42,
+        windowStart: '2024-05-01T09:00:00Z',
+        checkedAt: '2024-05-01T10:00:00Z',
+        sources: [{ proxy: 'orders-v1', calls: 42 }],
+      };
+      let pathname: string | undefined;
+      server.use(
+        http.get(`${BASE}/v1/entities/*`, ({ request }) => {
+          pathname = new URL(request.url).pathname;
+          return HttpResponse.json(traffic);
+        }),
+      );
+      await expect(
+        client.getOldKeyTraffic(entityRef, 'pr/od', 'sha256:0123456789ab'),
+      ).resolves.toEqual(traffic);
+      expect(`http://backstage.test${pathname}`).toBe(`${OLD_KEY}/traffic`);
+    });
+
+    it.each([
+      ['revokeOldKey', 'revoke', 'revoked'],
+      ['restoreOldKey', 'restore', 'in-use'],
+    ] as const)(
+      '%s POSTs to the old key and returns the key it answers',
+      async (method, action, state) => {
+        let posted: string | undefined;
+        server.use(
+          http.post(`${BASE}/v1/entities/*`, ({ request }) => {
+            posted = request.url;
+            return HttpResponse.json({
+              keyFingerprint: 'sha256:0123456789ab',
+              state,
+            });
+          }),
+        );
+        await expect(
+          client[method](entityRef, 'pr/od', 'sha256:0123456789ab'),
+        ).resolves.toMatchObject({ state });
+        expect(posted).toBe(`${OLD_KEY}/${action}`);
+      },
+    );
+
+    it('rejects with the reason when analytics is down (503)', async () => {
+      server.use(
+        http.get(`${BASE}/v1/entities/*`, () =>
+          HttpResponse.json(
+            {
+              error: {
+                name: 'ServiceUnavailableError',
+                message: 'analytics is not configured for prod',
+              },
+              response: { statusCode: 503 },
+            },
+            { status: 503 },
+          ),
+        ),
+      );
+      const error = await client
+        .getOldKeyTraffic(entityRef, 'prod', 'sha256:0123456789ab')
+        .catch(e => e);
+      expect(ResponseError.is(error)).toBe(true);
+      expect(error.statusCode).toBe(503);
+      expect(error.cause.message).toBe('analytics is not configured for prod');
+    });
+  });
+
+  it('pauses with the reason as JSON and resumes on a 204', async () => {
+    const requests: Array<{ path: string; body: unknown }> = [];
+    server.use(
+      http.post(`${BASE}/v1/entities/*`, async ({ request }) => {
+        const path = new URL(request.url).pathname.split('/').pop()!;
+        requests.push({
+          path,
+          body: path === 'pause' ? await request.json() : undefined,
+        });
+        return path === 'pause'
+          ? HttpResponse.json({
+              by: 'user:default/jane',
+              at: '2024-05-01T10:00:00Z',
+              reason: 'release freeze',
+            })
+          : new HttpResponse(null, { status: 204 });
+      }),
+    );
+    await expect(
+      client.pause(entityRef, 'prod', 'release freeze'),
+    ).resolves.toMatchObject({ by: 'user:default/jane' });
+    await expect(client.resume(entityRef, 'prod')).resolves.toBeUndefined();
+    expect(requests).toEqual([
+      { path: 'pause', body: { reason: 'release freeze' } },
+      { path: 'resume', body: undefined },
+    ]);
+  });
+
   it.each([
     ['checkNow', 'check'],
     ['approve', 'approve'],
@@ -115,6 +231,11 @@ describe('ApigeeCredentialsClient', () => {
     expect(Object.fromEntries(url!.searchParams)).toEqual({
       status: 'drift',
       limit: '50',
+    });
+    await client.listCredentials({ oldKeyInUse: true, paused: true });
+    expect(Object.fromEntries(url!.searchParams)).toEqual({
+      oldKeyInUse: 'true',
+      paused: 'true',
     });
   });
 

@@ -3,18 +3,24 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   CredentialSummary,
+  KeyTrafficSummary,
+  OldKeySummary,
   Page,
+  RotationPause,
   RotationSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import type {
   ApigeeCredentialsApi,
   FleetFilter,
   PageOptions,
+  RotateOptions,
 } from './ApigeeCredentialsApi';
 
 const PLUGIN_ID = 'apigee-credentials';
 
-function query(params: Record<string, string | number | undefined>): string {
+function query(
+  params: Record<string, string | number | boolean | undefined>,
+): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== '') {
@@ -43,6 +49,26 @@ function bindingPath(entityRef: CompoundEntityRef, bindingId: string): string {
   return `${entityPath(entityRef)}/credentials/${encodeURIComponent(
     bindingId,
   )}`;
+}
+
+/** An old key of a binding; the fingerprint (`sha256:…`) has a colon, hence encoded. */
+function oldKeyPath(
+  entityRef: CompoundEntityRef,
+  bindingId: string,
+  keyFingerprint: string,
+): string {
+  return `${bindingPath(entityRef, bindingId)}/old-keys/${encodeURIComponent(
+    keyFingerprint,
+  )}`;
+}
+
+/** A POST with a JSON body. */
+function postJson(body: unknown): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  };
 }
 
 /**
@@ -85,10 +111,15 @@ export class ApigeeCredentialsClient implements ApigeeCredentialsApi {
   rotate(
     entityRef: CompoundEntityRef,
     bindingId: string,
+    options: RotateOptions = {},
   ): Promise<{ id: string }> {
-    return this.request(`${bindingPath(entityRef, bindingId)}/rotate`, {
-      method: 'POST',
-    });
+    // A plain rotation sends no body, as before the option existed.
+    return this.request(
+      `${bindingPath(entityRef, bindingId)}/rotate`,
+      options.revokeOldKey
+        ? postJson({ revokeOldKey: true })
+        : { method: 'POST' },
+    );
   }
 
   checkNow(
@@ -109,6 +140,55 @@ export class ApigeeCredentialsClient implements ApigeeCredentialsApi {
     });
   }
 
+  getOldKeyTraffic(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+    keyFingerprint: string,
+  ): Promise<KeyTrafficSummary> {
+    return this.request(
+      `${oldKeyPath(entityRef, bindingId, keyFingerprint)}/traffic`,
+    );
+  }
+
+  revokeOldKey(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+    keyFingerprint: string,
+  ): Promise<OldKeySummary> {
+    return this.request(
+      `${oldKeyPath(entityRef, bindingId, keyFingerprint)}/revoke`,
+      { method: 'POST' },
+    );
+  }
+
+  restoreOldKey(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+    keyFingerprint: string,
+  ): Promise<OldKeySummary> {
+    return this.request(
+      `${oldKeyPath(entityRef, bindingId, keyFingerprint)}/restore`,
+      { method: 'POST' },
+    );
+  }
+
+  pause(
+    entityRef: CompoundEntityRef,
+    bindingId: string,
+    reason: string,
+  ): Promise<RotationPause> {
+    return this.request(
+      `${bindingPath(entityRef, bindingId)}/pause`,
+      postJson({ reason }),
+    );
+  }
+
+  async resume(entityRef: CompoundEntityRef, bindingId: string): Promise<void> {
+    await this.send(`${bindingPath(entityRef, bindingId)}/resume`, {
+      method: 'POST',
+    });
+  }
+
   getRotation(rotationId: string): Promise<RotationSummary> {
     return this.request(`/v1/rotations/${encodeURIComponent(rotationId)}`);
   }
@@ -118,6 +198,8 @@ export class ApigeeCredentialsClient implements ApigeeCredentialsApi {
       `/v1/credentials${query({
         status: filter.status,
         owner: filter.owner,
+        oldKeyInUse: filter.oldKeyInUse,
+        paused: filter.paused,
         cursor: filter.cursor,
         limit: filter.limit,
       })}`,
@@ -125,11 +207,17 @@ export class ApigeeCredentialsClient implements ApigeeCredentialsApi {
   }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
+    const response = await this.send(path, init);
+    return (await response.json()) as T;
+  }
+
+  /** Sends a request; rejects with a ResponseError on an error status. */
+  private async send(path: string, init?: RequestInit): Promise<Response> {
     const baseUrl = await this.discoveryApi.getBaseUrl(PLUGIN_ID);
     const response = await this.fetchApi.fetch(`${baseUrl}${path}`, init);
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    return (await response.json()) as T;
+    return response;
   }
 }

@@ -2,6 +2,7 @@ export type {
   ApigeeCredentialsApi,
   FleetFilter,
   PageOptions,
+  RotateOptions,
 } from './ApigeeCredentialsApi';
 export { ApigeeCredentialsClient } from './ApigeeCredentialsClient';
 export { apigeeCredentialsApiRef } from './ref';
