@@ -5,6 +5,7 @@ import type {
   Page,
   RotationSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { daysFromNow, oldKey, STILL_USED_TRAFFIC } from './fixtures';
 
 const BASE = '*/api/apigee-credentials/v1';
 /** The credentials of any entity (tests tell entities apart by their fixtures). */
@@ -66,4 +67,92 @@ export function fakeBackend(
     }),
   );
   return calls;
+}
+
+/** An owner action the fake backend received. */
+export interface OwnerActionRequest {
+  action: 'traffic' | 'revoke' | 'restore' | 'pause' | 'resume' | 'rotate';
+  bindingId: string;
+  /** The old key's fingerprint, decoded, for old-key actions. */
+  fingerprint?: string;
+  /** The JSON body, if any. */
+  body?: unknown;
+}
+
+type Answer = () => Response | Promise<Response>;
+
+/** A Backstage error response. */
+export function errorResponse(name: string, message: string, status: number) {
+  return HttpResponse.json(errorBody(name, message, status), { status });
+}
+
+async function jsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * Answers the owner actions (old-key traffic, revoke, restore, pause, resume, rotate) with
+ * what the test gives, or a plausible success; returns the requests, in order, with their
+ * bodies, so that a test can check what was asked and that nothing was asked too early.
+ */
+export function answerOwnerActions(
+  server: SetupServer,
+  answers: Partial<Record<OwnerActionRequest['action'], Answer>> = {},
+): OwnerActionRequest[] {
+  const requests: OwnerActionRequest[] = [];
+  const defaults: Record<OwnerActionRequest['action'], Answer> = {
+    traffic: () => HttpResponse.json(STILL_USED_TRAFFIC),
+    revoke: () =>
+      HttpResponse.json(
+        oldKey({
+          state: 'revoked',
+          revokedAt: daysFromNow(0),
+          revokedBy: 'user:default/guest',
+          restorableUntil: daysFromNow(3),
+        }),
+      ),
+    restore: () =>
+      HttpResponse.json(
+        oldKey({ state: 'in-use', deadlineAt: daysFromNow(7) }),
+      ),
+    pause: () =>
+      HttpResponse.json({
+        by: 'user:default/guest',
+        at: daysFromNow(0),
+        reason: 'paused',
+      }),
+    resume: () => new HttpResponse(null, { status: 204 }),
+    rotate: () => HttpResponse.json({ id: 'rot-new' }, { status: 202 }),
+  };
+  const handle =
+    (action: OwnerActionRequest['action']) =>
+    async ({
+      request,
+      params,
+    }: {
+      request: Request;
+      params: Record<string, string | readonly string[] | undefined>;
+    }) => {
+      requests.push({
+        action,
+        bindingId: String(params.bindingId),
+        fingerprint:
+          params.fingerprint === undefined
+            ? undefined
+            : decodeURIComponent(String(params.fingerprint)),
+        body: request.method === 'POST' ? await jsonBody(request) : undefined,
+      });
+      return (answers[action] ?? defaults[action])();
+    };
+  const oldKeyUrl = `${CREDENTIALS_URL}/:bindingId/old-keys/:fingerprint`;
+  server.use(
+    http.get(`${oldKeyUrl}/traffic`, handle('traffic')),
+    http.post(`${oldKeyUrl}/revoke`, handle('revoke')),
+    http.post(`${oldKeyUrl}/restore`, handle('restore')),
+    http.post(`${CREDENTIALS_URL}/:bindingId/pause`, handle('pause')),
+    http.post(`${CREDENTIALS_URL}/:bindingId/resume`, handle('resume')),
+    http.post(`${CREDENTIALS_URL}/:bindingId/rotate`, handle('rotate')),
+  );
+  return requests;
 }

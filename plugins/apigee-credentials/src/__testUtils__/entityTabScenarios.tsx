@@ -13,6 +13,7 @@ import {
   StatusCase,
 } from './fixtures';
 import { CREDENTIALS_URL, errorBody, fakeBackend } from './backend';
+import { OLD_KEY_SCENARIOS } from './oldKeyScenarios';
 
 /** How one frontend system renders the entity tab for a test. */
 export interface EntityTabHarness {
@@ -614,4 +615,5 @@ export const ENTITY_TAB_SCENARIOS: EntityTabScenario[] = [
     'expands the rotation history of a binding, a page at a time',
     historyIsPaged,
   ],
+  ...OLD_KEY_SCENARIOS,
 ];

@@ -2,14 +2,21 @@ import type { Entity } from '@backstage/catalog-model';
 import type {
   CredentialStatus,
   CredentialSummary,
+  OldKeyState,
+  OldKeySummary,
   RotationSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 
 const DAY_MS = 24 * 3600 * 1000;
+const MINUTE_MS = 60 * 1000;
 
 /** An ISO time `days` from now (negative: in the past). */
 export const daysFromNow = (days: number) =>
   new Date(Date.now() + days * DAY_MS).toISOString();
+
+/** An ISO time `minutes` from now (negative: in the past). */
+export const minutesFromNow = (minutes: number) =>
+  new Date(Date.now() + minutes * MINUTE_MS).toISOString();
 
 export const ENTITY_REF = 'component:default/orders-service';
 
@@ -237,5 +244,143 @@ export const STATUS_CASES: StatusCase[] = [
       'Never rotated',
     ],
     rotatable: false,
+  },
+];
+
+/** The fingerprint of the old key in the old-key fixtures, and its digits (in test ids). */
+export const OLD_KEY_FINGERPRINT = 'sha256:0a1b2c3d4e5f';
+export const OLD_KEY_SHORT = '0a1b2c3d4e5f';
+
+export function oldKey(overrides: Partial<OldKeySummary> = {}): OldKeySummary {
+  return {
+    keyFingerprint: OLD_KEY_FINGERPRINT,
+    state: 'in-grace',
+    graceEndsAt: daysFromNow(-1),
+    deadlineAt: daysFromNow(6),
+    ...overrides,
+  };
+}
+
+/** Traffic of a key still used: 42 calls in the hour up to 5 minutes ago. */
+export const STILL_USED_TRAFFIC = {
+  calls: 42,
+  lastCallAt: minutesFromNow(-6),
+  windowStart: minutesFromNow(-65),
+  checkedAt: minutesFromNow(-5),
+  sources: [
+    { proxy: 'orders-v1', client: '10.0.0.7', calls: 40 },
+    { client: '10.0.0.9', calls: 2 },
+  ],
+};
+
+/** What the tab must show for an old key in each state. */
+export interface OldKeyCase {
+  name: string;
+  state: OldKeyState;
+  oldKey: OldKeySummary;
+  /** The words of the state chip. */
+  chip: string;
+  /** The sentence under the chip. */
+  text: RegExp;
+  /** The deadline column. */
+  deadline: string;
+  /** The owner's action on the key, if any. */
+  action?: 'Revoke now' | 'Restore';
+}
+
+export const OLD_KEY_CASES: OldKeyCase[] = [
+  {
+    name: 'in its grace period',
+    state: 'in-grace',
+    oldKey: oldKey({ graceEndsAt: daysFromNow(20 / 24) }),
+    chip: 'In grace',
+    text: /^In grace until .+ \(in 20 hours\); then the plugin checks whether anything still calls with it\.$/,
+    deadline: 'revoked in 6 days if still used',
+    action: 'Revoke now',
+  },
+  {
+    name: 'silent at the last check',
+    state: 'checking',
+    oldKey: oldKey({
+      state: 'checking',
+      nextCheckAt: minutesFromNow(10.5),
+      traffic: { ...STILL_USED_TRAFFIC, calls: 0, sources: [] },
+    }),
+    chip: 'Checking',
+    text: /^No calls seen in the last hour\. Checked again in 10 minutes; deleted if still silent\.$/,
+    deadline: 'revoked in 6 days if still used',
+    action: 'Revoke now',
+  },
+  {
+    name: 'still used',
+    state: 'in-use',
+    oldKey: oldKey({
+      state: 'in-use',
+      deadlineAt: daysFromNow(3),
+      traffic: STILL_USED_TRAFFIC,
+    }),
+    chip: 'Still used',
+    text: /^Still used: 42 calls in the last hour, last call 6 minutes ago, by proxy orders-v1 from 10\.0\.0\.7 \(40 calls\), from 10\.0\.0\.9 \(2 calls\)\.$/,
+    deadline: 'revoked in 3 days if still used',
+    action: 'Revoke now',
+  },
+  {
+    name: 'waiting for analytics',
+    state: 'waiting-for-analytics',
+    oldKey: oldKey({
+      state: 'waiting-for-analytics',
+      reason: 'analytics is not configured for environment prod',
+      nextCheckAt: minutesFromNow(30.5),
+    }),
+    chip: 'Waiting for analytics',
+    text: /^Waiting for analytics: analytics is not configured for environment prod\. Never deleted on missing data; checked again in 30 minutes\.$/,
+    deadline: 'revoked in 6 days if still used',
+    action: 'Revoke now',
+  },
+  {
+    name: 'revoked and restorable',
+    state: 'revoked',
+    oldKey: oldKey({
+      state: 'revoked',
+      deadlineAt: daysFromNow(-2 / 24),
+      revokedAt: daysFromNow(-2 / 24),
+      revokedBy: 'user:default/jane',
+      restorableUntil: daysFromNow(3),
+    }),
+    chip: 'Revoked',
+    text: /^Revoked 2 hours ago by jane; restorable until .+ \(in 3 days\)\.$/,
+    deadline: '–',
+    action: 'Restore',
+  },
+  {
+    name: 'revoked past its restore window',
+    state: 'revoked',
+    oldKey: oldKey({
+      state: 'revoked',
+      revokedAt: daysFromNow(-4),
+      restorableUntil: daysFromNow(-1),
+    }),
+    chip: 'Revoked',
+    text: /^Revoked 4 days ago at its deadline; the restore window is over, so it is deleted next\.$/,
+    deadline: '–',
+  },
+  {
+    name: 'deleted',
+    state: 'deleted',
+    oldKey: oldKey({ state: 'deleted', deletedAt: daysFromNow(-1) }),
+    chip: 'Deleted',
+    text: /^Deleted 24 hours ago\.$/,
+    deadline: '–',
+  },
+  {
+    name: 'blocked',
+    state: 'blocked',
+    oldKey: oldKey({
+      state: 'blocked',
+      reason: 'The secret holds this key as AWSCURRENT.',
+    }),
+    chip: 'Blocked',
+    text: /^Blocked: this key is in AWSCURRENT again, so it is never deleted\. The secret holds this key as AWSCURRENT\.$/,
+    deadline: '–',
   },
 ];

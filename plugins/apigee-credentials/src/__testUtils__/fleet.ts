@@ -1,13 +1,23 @@
 import { http, HttpResponse } from 'msw';
 import type { SetupServer } from 'msw/node';
 import type { CredentialSummary } from '@keyrotation/backstage-plugin-apigee-credentials-common';
-import { credential } from './fixtures';
+import {
+  credential,
+  daysFromNow,
+  oldKey,
+  STILL_USED_TRAFFIC,
+} from './fixtures';
 
 export const FLEET: CredentialSummary[] = [
   credential({
     id: 'prod',
     entityRef: 'component:default/orders-service',
     ageDays: 12,
+    paused: {
+      by: 'user:default/jane',
+      at: daysFromNow(-1),
+      reason: 'release freeze',
+    },
   }),
   credential({
     id: 'prod',
@@ -15,6 +25,7 @@ export const FLEET: CredentialSummary[] = [
     status: 'overdue',
     ageDays: 97,
     keyFingerprint: 'fp-pay111',
+    oldKeys: [oldKey({ state: 'in-use', traffic: STILL_USED_TRAFFIC })],
   }),
   credential({
     id: 'staging',
@@ -28,16 +39,32 @@ export const FLEET: CredentialSummary[] = [
 
 /**
  * A fleet endpoint serving FLEET two items a page (so cursors are followed), filtered
- * by `status`; records the status filters asked for.
+ * by `status`, `oldKeyInUse` and `paused`; records the status filters asked for, and in
+ * `queries` every first-page query in full.
  */
 export function fakeFleet(server: SetupServer) {
-  const requested: Array<string | null> = [];
+  const queries: Array<Record<string, string>> = [];
+  // Not enumerable: `toEqual` on the statuses alone stays as it was.
+  const requested = Object.defineProperty(
+    [] as Array<string | null>,
+    'queries',
+    { value: queries, enumerable: false },
+  ) as Array<string | null> & { queries: typeof queries };
   server.use(
     http.get('*/api/apigee-credentials/v1/credentials', ({ request }) => {
       const params = new URL(request.url).searchParams;
       const status = params.get('status');
-      if (!params.get('cursor')) requested.push(status);
-      const matching = FLEET.filter(c => !status || c.status === status);
+      if (!params.get('cursor')) {
+        requested.push(status);
+        queries.push(Object.fromEntries(params));
+      }
+      const matching = FLEET.filter(
+        c =>
+          (!status || c.status === status) &&
+          (params.get('oldKeyInUse') !== 'true' ||
+            c.oldKeys.some(k => k.state === 'in-use')) &&
+          (params.get('paused') !== 'true' || c.paused !== undefined),
+      );
       const start = Number(params.get('cursor') ?? 0);
       const items = matching.slice(start, start + 2);
       const next = start + 2 < matching.length ? String(start + 2) : undefined;

@@ -2,8 +2,10 @@ import Typography from '@material-ui/core/Typography';
 import type {
   CredentialSummary,
   PendingKeyDeletion,
+  RotationPause,
   RotationSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
+import { PausedChip } from '../PauseSchedule';
 import { StatusLabel } from '../shared/StatusLabel';
 import { formatAbsolute, formatActor, formatRelative } from '../shared/format';
 import { ROTATION_OUTCOME, describeTrigger } from '../shared/status';
@@ -46,9 +48,16 @@ export function LastRotationCell(props: { rotation?: RotationSummary }) {
   );
 }
 
-/** When the schedule will next rotate the key. */
-export function NextRotationCell(props: { nextRotationAt?: string }) {
-  const { nextRotationAt } = props;
+/** When the schedule will next rotate the key; "Paused" while an owner paused it. */
+export function NextRotationCell(props: {
+  nextRotationAt?: string;
+  paused?: RotationPause;
+  'data-testid'?: string;
+}) {
+  const { nextRotationAt, paused } = props;
+  if (paused) {
+    return <PausedChip pause={paused} data-testid={props['data-testid']} />;
+  }
   if (!nextRotationAt) {
     return (
       <Typography variant="body2" color="textSecondary" style={NOWRAP}>

@@ -99,6 +99,52 @@ describe('LegacyFleetPage, the page of ApigeeCredentialsFleetPage (legacy app, @
     ).toBeInTheDocument();
   });
 
+  it.each([
+    ['Old key still in use', 'oldKeyInUse', 'payments-service prod'],
+    ['Paused', 'paused', 'orders-service prod'],
+  ])(
+    'narrows the list to %s with its switch, and back',
+    async (label, param, shown) => {
+      const user = userEvent.setup();
+      const requested = fakeFleet(server);
+      await renderFleetPage();
+      await screen.findByText('fp-pay222');
+      const toggle = screen.getByRole('checkbox', { name: label });
+      expect(toggle).not.toBeChecked();
+      await user.click(toggle);
+      await waitFor(() =>
+        expect(requested.queries).toEqual([
+          { limit: '200' },
+          { [param]: 'true', limit: '200' },
+        ]),
+      );
+      await waitFor(() => expect(visibleRows()).toEqual([shown]));
+      // Switched off, the filter is left out again.
+      await user.click(toggle);
+      await waitFor(() => expect(visibleRows()).toHaveLength(3));
+      expect(requested.queries[2]).toEqual({ limit: '200' });
+    },
+  );
+
+  it('marks paused credentials and old keys still in use', async () => {
+    fakeFleet(server);
+    await renderFleetPage();
+    await screen.findByText('fp-pay222');
+    const row = (name: string) =>
+      within(
+        screen.getAllByRole('row').find(r => r.textContent?.startsWith(name))!,
+      );
+    const orders = row('orders-serviceprod');
+    expect(orders.getByText('Paused').closest('[title]')).toHaveAttribute(
+      'title',
+      'Scheduled rotation paused by jane: release freeze',
+    );
+    expect(orders.queryByText('Old key in use')).not.toBeInTheDocument();
+    const payments = row('payments-serviceprod');
+    expect(payments.getByText('Old key in use')).toBeInTheDocument();
+    expect(payments.queryByText('Paused')).not.toBeInTheDocument();
+  });
+
   it('shows an error panel when the backend fails', async () => {
     server.use(
       http.get('*/api/apigee-credentials/v1/credentials', () =>

@@ -1,3 +1,5 @@
+import Box from '@material-ui/core/Box';
+import Chip from '@material-ui/core/Chip';
 import { Table, TableColumn } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { CredentialSummary } from '@keyrotation/backstage-plugin-apigee-credentials-common';
@@ -25,9 +27,19 @@ function AgeCell(props: { row: CredentialSummary }) {
   );
 }
 
+/** The status, and a chip when traffic shows an old key still in use. */
 function StatusCell(props: { row: CredentialSummary }) {
-  const status = CREDENTIAL_STATUS[props.row.status];
-  return <StatusLabel tone={status.tone} label={status.label} />;
+  const { row } = props;
+  const status = CREDENTIAL_STATUS[row.status];
+  const oldKeyInUse = (row.oldKeys ?? []).some(k => k.state === 'in-use');
+  return (
+    <Box display="flex" flexWrap="wrap" alignItems="center" gridGap={4}>
+      <StatusLabel tone={status.tone} label={status.label} />
+      {oldKeyInUse ? (
+        <Chip size="small" variant="outlined" label="Old key in use" />
+      ) : null}
+    </Box>
+  );
 }
 
 // Unknown ages sort as the oldest: they need a look first.
@@ -67,7 +79,12 @@ const COLUMNS: TableColumn<CredentialSummary>[] = [
   {
     title: 'Next rotation',
     field: 'nextRotationAt',
-    render: row => <NextRotationCell nextRotationAt={row.nextRotationAt} />,
+    render: row => (
+      <NextRotationCell
+        nextRotationAt={row.nextRotationAt}
+        paused={row.paused}
+      />
+    ),
   },
   {
     title: 'Key',

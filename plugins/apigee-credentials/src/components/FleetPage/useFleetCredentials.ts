@@ -17,17 +17,25 @@ export interface FleetCredentials {
 }
 
 /**
- * Every bound credential matching the status filter, following the backend's cursors so
+ * Every bound credential matching the status filter and the toggles, following the backend's cursors so
  * that sorting by age covers the whole fleet, up to {@link MAX_FLEET_ITEMS}.
  */
-export function useFleetCredentials(status?: CredentialStatus) {
+export function useFleetCredentials(
+  status?: CredentialStatus,
+  toggles: { oldKeyInUse?: boolean; paused?: boolean } = {},
+) {
   const api = useApi(apigeeCredentialsApiRef);
+  // A toggle that is off filters nothing: it is left out of the request.
+  const oldKeyInUse = toggles.oldKeyInUse || undefined;
+  const paused = toggles.paused || undefined;
   return useAsync(async (): Promise<FleetCredentials> => {
     const items: CredentialSummary[] = [];
     let cursor: string | undefined;
     do {
       const page = await api.listCredentials({
         status,
+        oldKeyInUse,
+        paused,
         cursor,
         limit: PAGE_SIZE,
       });
@@ -35,5 +43,5 @@ export function useFleetCredentials(status?: CredentialStatus) {
       cursor = page.nextCursor;
     } while (cursor && items.length < MAX_FLEET_ITEMS);
     return { items, truncated: Boolean(cursor) };
-  }, [api, status]);
+  }, [api, status, oldKeyInUse, paused]);
 }

@@ -17,7 +17,7 @@ export function RotateButton(props: {
   credential: CredentialSummary;
   gracePeriodMs?: number;
   disabledReason?: string;
-  onStarted: (rotationId: string) => void;
+  onStarted: (rotationId: string, options: { revokeOldKey: boolean }) => void;
   onRejected: (rejection: RotateRejection) => void;
 }) {
   const { entityRef, credential, gracePeriodMs, disabledReason } = props;
@@ -26,11 +26,15 @@ export function RotateButton(props: {
   const [open, setOpen] = useState(false);
   const [starting, setStarting] = useState(false);
 
-  const confirm = async () => {
+  const confirm = async (options: { revokeOldKey: boolean }) => {
     setStarting(true);
     try {
-      const { id } = await api.rotate(entityRef, credential.id);
-      onStarted(id);
+      const { id } = await api.rotate(
+        entityRef,
+        credential.id,
+        options.revokeOldKey ? { revokeOldKey: true } : undefined,
+      );
+      onStarted(id, options);
     } catch (error) {
       onRejected(toRotateRejection(error, credential.environment));
     } finally {

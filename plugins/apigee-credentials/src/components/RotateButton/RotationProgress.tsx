@@ -10,16 +10,24 @@ import { useOutcomeToast, Outcome } from '../../hooks/useOutcomeToast';
 import { useRotationPolling } from './useRotationPolling';
 import { ROTATION_STEPS, describePhase, stepOfPhase } from './phases';
 
-function outcomeOf(environment: string, rotation: RotationSummary): Outcome {
+function outcomeOf(
+  environment: string,
+  rotation: RotationSummary,
+  revokesOldKey: boolean,
+): Outcome {
   switch (rotation.status) {
-    case 'succeeded':
+    case 'succeeded': {
+      const oldKey = revokesOldKey
+        ? 'the old key is revoked.'
+        : 'the old key stays valid for its grace period, then is retired.';
       return {
         title: `Rotated the ${environment} credential`,
         description: rotation.newKeyFingerprint
-          ? `New key ${rotation.newKeyFingerprint} is in AWS Secrets Manager; the old key is deleted after its grace period.`
-          : 'The new key is in AWS Secrets Manager; the old key is deleted after its grace period.',
+          ? `New key ${rotation.newKeyFingerprint} is in AWS Secrets Manager; ${oldKey}`
+          : `The new key is in AWS Secrets Manager; ${oldKey}`,
         status: 'success',
       };
+    }
     case 'rolled-back':
       return {
         title: `Rotation of ${environment} was rolled back`,
@@ -60,9 +68,11 @@ function headline(environment: string, rotation?: RotationSummary): string {
 export function RotationProgress(props: {
   rotationId: string;
   environment: string;
+  /** The rotation was asked to revoke the current key at once (a leaked key). */
+  revokesOldKey?: boolean;
   onFinished: (rotation: RotationSummary) => void;
 }) {
-  const { rotationId, environment, onFinished } = props;
+  const { rotationId, environment, onFinished, revokesOldKey = false } = props;
   const { rotation, error } = useRotationPolling(rotationId);
   const notify = useOutcomeToast();
   const reported = useRef<string | undefined>(undefined);
@@ -71,9 +81,9 @@ export function RotationProgress(props: {
     if (!rotation || rotation.status === 'running') return;
     if (reported.current === rotation.id) return;
     reported.current = rotation.id;
-    notify(outcomeOf(environment, rotation));
+    notify(outcomeOf(environment, rotation, revokesOldKey));
     onFinished(rotation);
-  }, [rotation, environment, notify, onFinished]);
+  }, [rotation, environment, revokesOldKey, notify, onFinished]);
 
   const running = !rotation || rotation.status === 'running';
   const failed =

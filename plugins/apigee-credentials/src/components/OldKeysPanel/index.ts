@@ -1,0 +1,2 @@
+export { OldKeysPanel, hasOldKeysPanel } from './OldKeysPanel';
+export { OLD_KEY_STATE, summarizeOldKeys } from './describeOldKey';

@@ -1,0 +1,3 @@
+export { PausedChip } from './PausedChip';
+export { PausedNotice } from './PausedNotice';
+export { ScheduleControl } from './ScheduleControl';
