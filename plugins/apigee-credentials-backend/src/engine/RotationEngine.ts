@@ -380,6 +380,9 @@ export class RotationEngine {
   /** Resumes scheduled rotation of a binding; a no-op when it was not paused. */
   async resumeSchedule(bindingId: string, actor: string): Promise<void> {
     if (await this.#deps.retirement.resume(bindingId)) {
+      // A credential that fell due while paused is rotated by the next pass, not by the
+      // next regular check hours later.
+      await this.scheduleCheck(bindingId);
       this.#deps.emit({ type: 'rotation.resumed', bindingId, actor });
     }
   }
