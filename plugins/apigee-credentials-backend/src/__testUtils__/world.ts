@@ -77,6 +77,9 @@ export interface ScenarioSpec {
   issuedAt?: number;
 }
 
+/** Traffic checks on the sandbox's analytics, whose calls show at once unless told otherwise. */
+const ANALYTICS = { environments: ['prod'], delay: { milliseconds: 300 } };
+
 /** The default ownership mark names (`apigeeCredentials.ownership`). */
 export const OWNER_TAG = 'apigee-credentials:owner';
 export const OWNER_ATTRIBUTE = 'apigee-credentials-owner';
@@ -376,6 +379,7 @@ export class TestWorld {
             baseUrl: this.url,
             requestTimeout: { seconds: 5 },
             auth: { type: 'basic', ...EDGE_USER },
+            analytics: ANALYTICS,
           },
           {
             name: 'edge-tight',
@@ -386,6 +390,7 @@ export class TestWorld {
             maxKeysPerApp: 3,
             requestTimeout: { seconds: 5 },
             auth: { type: 'basic', ...EDGE_USER },
+            analytics: ANALYTICS,
           },
           {
             name: 'x',
@@ -402,6 +407,7 @@ export class TestWorld {
               }),
               tokenUrl: `${this.url}/token`,
             },
+            analytics: ANALYTICS,
           },
         ],
         aws: {

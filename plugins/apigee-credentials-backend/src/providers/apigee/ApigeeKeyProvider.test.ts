@@ -307,6 +307,100 @@ describe('ApigeeKeyProvider against the sandbox', () => {
   });
 });
 
+describe('ApigeeKeyProvider traffic from Apigee analytics', () => {
+  /** Calls the scenario's proxy `n` times with its key, from a client address. */
+  async function callWith(name: string, n: number, clientIp: string) {
+    const s = world.scenario(name);
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${world.url}/gateway/${s.org}/orders`, {
+        headers: { 'x-apikey': s.initialKey, 'X-Forwarded-For': clientIp },
+      });
+      expect(res.status).toBe(200);
+    }
+  }
+  const window = () => ({
+    from: new Date(Date.now() - 3600_000),
+    to: new Date(),
+  });
+
+  it.each([
+    ['Edge', 'edge', 'edge-basic'],
+    ['X', 'x-sa', 'x-sa'],
+  ])(
+    'counts calls with one key per proxy and client on %s',
+    async (_dialect, providerName, scenario) => {
+      const p = provider(providerName === 'x-sa' ? 'x' : providerName);
+      const key = world.scenario(scenario).initialKey;
+      const before = await p.keyTraffic({
+        ref: ref(scenario),
+        consumerKey: key,
+        ...window(),
+      });
+      await callWith(scenario, 3, '10.0.0.1');
+      await callWith(scenario, 2, '10.0.0.2');
+      const traffic = await p.keyTraffic({
+        ref: ref(scenario),
+        consumerKey: key,
+        ...window(),
+      });
+      expect(traffic.calls - before.calls).toBe(5);
+      expect(traffic.lastCallAt!.getTime()).toBeGreaterThan(
+        Date.now() - 120_000,
+      );
+      expect(traffic.sources).toEqual(
+        expect.arrayContaining([
+          { proxy: 'orders-proxy', calls: traffic.calls },
+          { client: '10.0.0.1', calls: expect.any(Number) },
+          { client: '10.0.0.2', calls: expect.any(Number) },
+        ]),
+      );
+      // Another key of no one: no calls, not an error.
+      const silent = await p.keyTraffic({
+        ref: ref(scenario),
+        consumerKey: material('never_used_'),
+        ...window(),
+      });
+      expect(silent).toEqual({ calls: 0, lastCallAt: undefined, sources: [] });
+    },
+  );
+
+  it('says why it cannot answer: not configured, analytics down, no key in the message', async () => {
+    const key = world.scenario('edge-basic').initialKey;
+    const query = { ref: ref('edge-basic'), consumerKey: key, ...window() };
+    const unconfigured = provider('edge', {
+      analytics: { enabled: true, environments: [], delayMs: 0 },
+    });
+    await expect(unconfigured.keyTraffic(query)).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('analytics.environments'),
+    });
+
+    world.sandbox.faults.addRule({
+      id: 'stats-down',
+      service: 'apigee',
+      path: '/stats/',
+      errorRate: 1,
+      status: 503,
+    });
+    const error = await provider('edge')
+      .keyTraffic(query)
+      .catch(e => e);
+    expect(error).toBeInstanceOf(KeyProviderError);
+    expect(error.kind).toBe('transient');
+    expect(error.message).toContain('read analytics of environment prod');
+    expect(error.message).not.toContain(key);
+  });
+
+  it('turns analytics off as time-based retirement', () => {
+    expect(provider('edge').oldKeyRetirement).toBe('traffic');
+    expect(
+      provider('edge', {
+        analytics: { enabled: false, environments: [], delayMs: 0 },
+      }).oldKeyRetirement,
+    ).toBe('time');
+  });
+});
+
 describe('readApigeeProviderConfigs', () => {
   it('reads providers with defaults and rejects mistakes naming the config path', () => {
     const configs = readApigeeProviderConfigs(
