@@ -6,6 +6,10 @@ const SANDBOX = process.env.SANDBOX_URL ?? 'http://localhost:7010';
 const SECRET_STATE = `${SANDBOX}/_sandbox/state/secretsmanager?account=111111111111&region=eu-west-1&name=orders-service/apigee-prod`;
 const APP_STATE = `${SANDBOX}/_sandbox/state/apigee/acme-edge/apps/orders-service`;
 
+// Toasts and notification snackbars cover the old keys panel: hidden in its screenshots.
+const HIDE_TOASTS =
+  '.MuiSnackbar-root, .notistack-SnackbarContainer { visibility: hidden !important; }';
+
 const fingerprintOf = (value: string) =>
   `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
 
@@ -102,4 +106,57 @@ test('an owner rotates the orders-service credential from its tab', async ({
     path: 'e2e-artifacts/credentials-tab-after.png',
     fullPage: true,
   });
+
+  // The old key is in its grace period. The owner revokes it now (a leaked key): the dialog
+  // first shows the calls made with it (the gateway call above, once analytics has it), and
+  // revokes only once the owner ticks that they understand.
+  const short = before.replace(/^sha256:/, '');
+  const oldState = page.getByTestId(`old-key-state-prod-${short}`);
+  await expect(oldState).toHaveText('In grace');
+  await page
+    .getByRole('button', { name: `Revoke old key ${before} of prod` })
+    .click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('traffic-figures')).toBeVisible();
+  const revoke = dialog.getByRole('button', { name: 'Revoke key' });
+  await expect(revoke).toBeDisabled();
+  await dialog.getByRole('checkbox').check();
+  await revoke.click();
+  await expect(oldState).toHaveText('Revoked');
+  expect(await gatewayAccepts(request, before)).toBe(false);
+  expect(await gatewayAccepts(request, after)).toBe(true);
+  // The confirmation toast is transient; the screenshot shows the panel without it.
+  await expect(page.getByText(/^Revoked old key/)).toBeHidden();
+  await page.screenshot({
+    path: 'e2e-artifacts/credentials-tab-old-key-revoked.png',
+    fullPage: true,
+    style: HIDE_TOASTS,
+  });
+
+  // Something broke: the owner restores it, and Apigee takes it again.
+  await page
+    .getByRole('button', { name: `Restore old key ${before} of prod` })
+    .click();
+  await expect(oldState).not.toHaveText('Revoked');
+  expect(await gatewayAccepts(request, before)).toBe(true);
+
+  // A release freeze: scheduled rotation paused with a reason, shown on the row, resumed.
+  await page
+    .getByRole('button', { name: 'Pause scheduled rotation of prod' })
+    .click();
+  await page.getByLabel('Reason').fill('Release freeze until Monday');
+  await page.getByRole('button', { name: 'Pause schedule' }).click();
+  await expect(page.getByTestId('paused-prod')).toContainText(
+    'Release freeze until Monday',
+  );
+  await expect(page.getByText(/^Paused scheduled rotation/)).toBeHidden();
+  await page.screenshot({
+    path: 'e2e-artifacts/credentials-tab-paused.png',
+    fullPage: true,
+    style: HIDE_TOASTS,
+  });
+  await page
+    .getByRole('button', { name: 'Resume scheduled rotation of prod' })
+    .click();
+  await expect(page.getByTestId('paused-prod')).toHaveCount(0);
 });
