@@ -5,7 +5,7 @@ import { formatBindingAnnotation } from '@keyrotation/backstage-plugin-apigee-cr
 import { Knex } from 'knex';
 import { createRotationEngine } from '../src/engine/createRotationEngine';
 import { CredentialBinding } from '../src/engine/types';
-import { CatalogBindingStore } from '../src/service/bindings/CatalogBindingStore';
+import { CatalogBindingStore } from '../src/database/CatalogBindingStore';
 import { CatalogBindingSync } from '../src/service/bindings/CatalogBindingSync';
 import { CredentialAlerts } from '../src/service/CredentialAlerts';
 import { ScheduledRotationPass } from '../src/service/ScheduledRotationPass';

@@ -12,7 +12,7 @@ import express from 'express';
 import { Knex } from 'knex';
 import { RotationEngine } from '../src/engine/RotationEngine';
 import { CredentialBinding } from '../src/engine/types';
-import { CatalogBindingStore } from '../src/service/bindings/CatalogBindingStore';
+import { CatalogBindingStore } from '../src/database/CatalogBindingStore';
 import { createRouter } from '../src/service/router';
 import {
   CredentialsService,

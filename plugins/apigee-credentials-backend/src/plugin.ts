@@ -21,7 +21,7 @@ import { DatabaseAppOwnerRecords } from './provisioning/appOwnership';
 import { readProvisioningSettings } from './provisioning/provisioningSettings';
 import { readOwnershipSettings } from './ownership/ownershipSettings';
 import { canProvisionSecrets } from './secrets/SecretStore';
-import { CatalogBindingStore } from './service/bindings/CatalogBindingStore';
+import { CatalogBindingStore } from './database/CatalogBindingStore';
 import { CatalogBindingSync } from './service/bindings/CatalogBindingSync';
 import { CredentialAlerts } from './service/CredentialAlerts';
 import { createRouter } from './service/router';

@@ -6,7 +6,7 @@ import { CredentialStatus, RotationEvent } from '../engine/types';
 import {
   CatalogBindingRow,
   CatalogBindingStore,
-} from './bindings/CatalogBindingStore';
+} from '../database/CatalogBindingStore';
 import { StatusSettings } from './status';
 
 export interface CredentialAlertsOptions {

@@ -17,7 +17,7 @@ import {
   RotationPause,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import type { Request } from 'express';
-import { CatalogBindingStore } from './bindings/CatalogBindingStore';
+import { CatalogBindingStore } from '../database/CatalogBindingStore';
 import { bindingIdOf } from './bindings/toEngineBinding';
 import { CredentialsReadModel } from './CredentialsReadModel';
 import { RotationCooldownError, RotationQuotaError } from './errors';

@@ -6,7 +6,7 @@ import { CatalogBindingSync } from './bindings/CatalogBindingSync';
 import {
   CatalogBindingRow,
   CatalogBindingStore,
-} from './bindings/CatalogBindingStore';
+} from '../database/CatalogBindingStore';
 import { CredentialAlerts } from './CredentialAlerts';
 import { isInsideWindow, nextWindowStart } from './status';
 

@@ -16,7 +16,7 @@ import {
   KeyTrafficRecord,
   RotationRecord,
 } from '../engine/types';
-import { CatalogBindingRow } from './bindings/CatalogBindingStore';
+import { CatalogBindingRow } from '../database/CatalogBindingStore';
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -13,7 +13,10 @@ import {
   secretTargetKey,
   TargetClaim,
 } from '../../ownership/targetClaims';
-import { CatalogBindingRow, CatalogBindingStore } from './CatalogBindingStore';
+import {
+  CatalogBindingRow,
+  CatalogBindingStore,
+} from '../../database/CatalogBindingStore';
 import { bindingIdOf, toEngineBinding } from './toEngineBinding';
 
 /** Outcome of one sync, for logs and tests. */
