@@ -111,7 +111,7 @@ const databases = createTestDatabases();
 // Responses are checked against the OpenAPI document; its schemas forbid extra fields,
 // so nothing beyond identifiers, fingerprints and times can slip into a response.
 const openapi = parseYaml(
-  readFileSync(resolve(__dirname, 'service/openapi.yaml'), 'utf8'),
+  readFileSync(resolve(__dirname, 'schema/openapi.yaml'), 'utf8'),
 );
 const ajv = new Ajv({ strict: false });
 addFormats(ajv);

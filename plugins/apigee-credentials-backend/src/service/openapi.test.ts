@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { createRouter } from './router';
 
-const spec = parse(readFileSync(resolve(__dirname, 'openapi.yaml'), 'utf8'));
+const spec = parse(
+  readFileSync(resolve(__dirname, '../schema/openapi.yaml'), 'utf8'),
+);
 
 /** `{ 'get /v1/x/{id}' }` for every route the express router serves. */
 async function routerOperations(): Promise<Set<string>> {
