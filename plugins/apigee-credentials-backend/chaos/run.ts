@@ -1,8 +1,11 @@
 /*
  * Chaos run (`yarn test:chaos`): hundreds of rotations across dozens of bindings while the
  * sandbox fails a quarter of the Apigee and Secrets Manager calls and rotation workers are
- * SIGKILLed at random moments. A consumer reads AWSCURRENT and calls the gateway with it the
- * whole time. Once faults stop and the engine converged, it checks the invariants of
+ * SIGKILLed at random moments. Consumers read AWSCURRENT and call the gateway with it the
+ * whole time; "sticky" consumers read it only when they (re)start, every few seconds, long
+ * after the grace period: old keys are retired by traffic, so they must never be cut off.
+ * `CHAOS_RETIRE_OLD_KEYS=time` retires old keys when the grace period ends instead, to show
+ * that sticky consumers fail without traffic checks. Once faults stop and the engine converged, it checks the invariants of
  * docs/protocol.md and prints one JSON line of figures; it exits non-zero when any must-be-zero
  * figure is not zero (or too few rotations ran).
  *
@@ -26,6 +29,13 @@ const MIN_ROTATIONS = Number(process.env.CHAOS_ROTATIONS ?? 200);
 const WORKERS = 2;
 const WORKER_CONCURRENCY = 4;
 const CONSUMERS = 4;
+/** Consumers that read the secret only at start and restart every 3-6 s (grace is 2 s). */
+const STICKY_CONSUMERS = 4;
+const STICKY_RESTART_MS: [number, number] = [3000, 6000];
+const RETIRE_OLD_KEYS: 'time' | 'traffic' =
+  process.env.CHAOS_RETIRE_OLD_KEYS === 'time' ? 'time' : 'traffic';
+/** Calls show in the sandbox's analytics this late; the provider allows 300 ms. */
+const ANALYTICS_DELAY_MS = 200;
 /** Hard bound on the faulty phase; the run fails if it has too few rotations by then. */
 const MAX_CHAOS_MS = Number(process.env.CHAOS_MAX_MS ?? 10 * 60_000);
 const MIN_CHAOS_MS = Number(process.env.CHAOS_MIN_MS ?? 45_000);
@@ -138,14 +148,36 @@ async function main(): Promise<number> {
       maxDelay: { milliseconds: 300 },
     },
   });
+  // Short traffic windows so that a key falls silent within seconds of its last call; the
+  // deadline is far beyond a sticky consumer's restart, so no key is revoked.
+  const retirement = {
+    deadline: { seconds: 60 },
+    restoreWindow: { seconds: 5 },
+    recheckInterval: { milliseconds: 500 },
+    lookback: { seconds: 2 },
+  };
+  (configData.apigeeCredentials as any).retirement = retirement;
+  const configured = await fetch(`${world.url}/_sandbox/config`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ analyticsDelayMs: ANALYTICS_DELAY_MS }),
+  });
+  if (!configured.ok) {
+    throw new Error(
+      `the sandbox refused analyticsDelayMs: ${configured.status}`,
+    );
+  }
   const bindings = names.map(n => ({
     ...world.scenario(n).binding,
-    retireOldKeys: 'time' as const,
+    retireOldKeys: RETIRE_OLD_KEYS,
   }));
   const parent = await world.createEngine({
     knex,
     instanceId: 'chaos-parent',
     rotation: (configData.apigeeCredentials as any).rotation,
+    configPatch: data => {
+      data.apigeeCredentials.retirement = retirement;
+    },
   });
   await parent.syncBindings(bindings);
 
@@ -232,9 +264,45 @@ async function main(): Promise<number> {
       }
     }
   };
-  const consumers = Array.from({ length: CONSUMERS }, (_, i) =>
-    consumer(i * 10),
-  );
+  // A sticky consumer holds one binding's key from its (re)start on, like a service that
+  // reads its secret at start-up; every call with it must be accepted.
+  let stickyCalls = 0;
+  const stickyConsumer = async (name: string) => {
+    while (consuming) {
+      const key = await readKey(name);
+      if (!key) {
+        consumerReadErrors++;
+        continue;
+      }
+      const restartAt = Date.now() + between(...STICKY_RESTART_MS);
+      while (consuming && Date.now() < restartAt) {
+        const underFaults = faultsActive;
+        const accepted = await world.gatewayAccepts(
+          name,
+          key,
+          '/orders/consumer',
+        );
+        consumerCalls++;
+        stickyCalls++;
+        if (underFaults) consumerCallsUnderFaults++;
+        if (!accepted) {
+          consumerFailures++;
+          consumerFailureNotes.push(
+            `${name} (sticky) at ${new Date().toISOString()}: its key was refused`,
+          );
+        }
+        await sleep(50);
+      }
+    }
+  };
+  // Not on the 3-key org: there, rotations must delete old keys to make room, used or not.
+  const stickyNames = names
+    .filter(n => world.scenario(n).spec.flavor !== 'edge-tight')
+    .slice(0, STICKY_CONSUMERS);
+  const consumers = [
+    ...Array.from({ length: CONSUMERS }, (_, i) => consumer(i * 10)),
+    ...stickyNames.map(stickyConsumer),
+  ];
 
   // ---------------------------------------------------------------- faults
   const sandbox = world.sandbox;
@@ -448,7 +516,9 @@ async function main(): Promise<number> {
   }
   log('workers gone, faults off; converging');
   await sleep(2500); // the dead workers' leases expire
-  for (let round = 0; round < 30; round++) {
+  // Analytics counts per minute: a sticky consumer's old key falls silent up to a minute
+  // after its last call, so converging may take a few rounds more than the rotations need.
+  for (let round = 0; round < 45; round++) {
     const resumed = await parent.resume();
     const unfinished = Number(
       (
@@ -464,10 +534,17 @@ async function main(): Promise<number> {
         resumed.length
       }, unfinished ${unfinished}, deletions ${JSON.stringify(deletions)}`,
     );
+    const oldKeysLeft = Number(
+      (
+        await knex('key_deletions')
+          .whereNotIn('status', ['deleted', 'blocked'])
+          .count({ n: '*' })
+      )[0].n,
+    );
     if (
       resumed.length === 0 &&
       unfinished === 0 &&
-      deletions.deleted === 0 &&
+      oldKeysLeft === 0 &&
       deletions.skipped === 0
     )
       break;
@@ -508,6 +585,14 @@ async function main(): Promise<number> {
   const failedRotations = Number(
     (await knex('rotations').where({ phase: 'failed' }).count({ n: '*' }))[0].n,
   );
+  // Old keys that a traffic check found still used, and so kept (sticky consumers' keys).
+  const keptInUse = Number(
+    (
+      await knex('key_deletions')
+        .where({ notified_state: 'in-use' })
+        .count({ n: '*' })
+    )[0].n,
+  );
   const { leaks, scannedValues, scannedTexts } = await findSecretLeaks(
     world,
     [knex],
@@ -535,6 +620,10 @@ async function main(): Promise<number> {
     consumer_read_errors: consumerReadErrors,
     consumer_read_faults: consumerReadFaults,
     consumer_calls_under_faults: consumerCallsUnderFaults,
+    sticky_consumers: stickyNames.length,
+    sticky_consumer_calls: stickyCalls,
+    old_keys_kept_in_use: keptInUse,
+    retire_old_keys: RETIRE_OLD_KEYS,
     lost_responses: lostResponses,
     timeouts,
     probe_faults: probeFaults,
@@ -556,6 +645,10 @@ async function main(): Promise<number> {
     ['calls past the client timeout injected', timeouts > 0],
     ['probe faults injected', probeFaults > 0],
     ['rotations interrupted by kills', rotationsInterrupted > 0],
+    [
+      'old keys kept because sticky consumers still used them',
+      RETIRE_OLD_KEYS === 'time' || keptInUse > 0,
+    ],
   ];
   for (const [what, ok] of coverage) if (!ok) log(`not covered: ${what}`);
   const clean =

@@ -2,7 +2,8 @@
  * A chaos rotation worker in its own process. Started by chaos/run.ts as
  *   node --require @backstage/cli/config/nodeTransform.cjs chaos/worker.ts '<json>'
  * It first resumes rotations abandoned by killed workers, then rotates random bindings
- * `concurrency` at a time until it is killed (SIGKILL, at a random moment) or told to stop.
+ * `concurrency` at a time, and retires old keys as the scheduled pass does, until it is
+ * killed (SIGKILL, at a random moment) or told to stop.
  * Results and events go to stdout and log lines to stderr, as JSON, for the parent's
  * counters and leak scan.
  */
@@ -68,8 +69,21 @@ async function main() {
     }
   };
 
+  // Old keys are retired while rotations run, as on a real deployment's scheduled passes.
+  const retireLoop = async () => {
+    while (!stopping) {
+      try {
+        say('RETIRED', await engine.retireOldKeys());
+      } catch (error) {
+        say('ERROR', { during: 'retire', message: (error as Error).message });
+      }
+      await new Promise(r => setTimeout(r, 500));
+    }
+  };
+
   await Promise.all([
     resumeLoop(),
+    retireLoop(),
     ...Array.from({ length: args.concurrency }, rotateLoop),
   ]);
   await engine.drain();
