@@ -81,9 +81,10 @@ export interface TestActionContextOptions<TInput extends JsonObject> {
 
 /**
  * A scaffolder action context for unit tests, shaped like the one the scaffolder backend
- * passes to actions. (`createMockActionContext` lives in
- * `@backstage/plugin-scaffolder-node-test-utils`, which is not a dependency of this
- * repository; this helper adds checkpoints that survive a retry and a log that tests scan.)
+ * passes to actions, with checkpoints that survive a retry and a log that tests scan.
+ * (`createMockActionContext` of `@backstage/plugin-scaffolder-node-test-utils` would be the
+ * first choice, but its newest release, 0.3.14, is built against plugin-scaffolder-node
+ * 0.13 while this module uses 1.0: adding it would mix scaffolder-node releases.)
  */
 export function createTestActionContext<
   TInput extends JsonObject,
