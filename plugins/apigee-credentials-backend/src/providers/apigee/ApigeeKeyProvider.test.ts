@@ -402,7 +402,7 @@ describe('ApigeeKeyProvider traffic from Apigee analytics', () => {
 });
 
 describe('readApigeeProviderConfigs', () => {
-  it('reads providers with defaults and rejects mistakes naming the config path', () => {
+  it('reads providers with their defaults', () => {
     const configs = readApigeeProviderConfigs(
       new ConfigReader({
         apigeeCredentials: {
@@ -435,43 +435,81 @@ describe('readApigeeProviderConfigs', () => {
     expect(configs[1]).toMatchObject({
       baseUrl: 'https://apigee.googleapis.com',
     });
+  });
 
-    const read = (entry: JsonObject) => () =>
-      readApigeeProviderConfigs(
-        new ConfigReader({ apigeeCredentials: { providers: [entry] } }),
-      );
-    expect(
-      read({
-        name: 'a',
-        type: 'opdk',
-        organization: 'o',
-        auth: { type: 'basic' },
-      }),
-    ).toThrow('apigeeCredentials.providers[0].type must be edge or x');
-    expect(
-      read({
-        name: 'a',
+  const read = (entry: JsonObject) => () =>
+    readApigeeProviderConfigs(
+      new ConfigReader({ apigeeCredentials: { providers: [entry] } }),
+    );
+  const base = { name: 'a', organization: 'o' };
+
+  it.each<[string, JsonObject, string]>([
+    [
+      'an unknown type',
+      { ...base, type: 'opdk', auth: { type: 'basic' } },
+      'apigeeCredentials.providers[0].type must be edge or x',
+    ],
+    [
+      'Edge auth on X',
+      {
+        ...base,
         type: 'x',
-        organization: 'o',
         auth: { type: 'basic', username: 'u', password: 'p' },
-      }),
-    ).toThrow('must be one of serviceAccount, accessToken for an x provider');
-    expect(
-      read({
-        name: 'a',
+      },
+      'must be one of serviceAccount, accessToken for an x provider',
+    ],
+    [
+      'the /v1/o alias on X',
+      {
+        ...base,
         type: 'x',
-        organization: 'o',
         pathStyle: 'o',
         auth: { type: 'accessToken', token: 't' },
-      }),
-    ).toThrow('pathStyle o exists on Apigee Edge only');
-    expect(
-      read({
-        name: 'a',
+      },
+      'pathStyle o exists on Apigee Edge only',
+    ],
+    [
+      'a service-account key without its fields',
+      {
+        ...base,
         type: 'x',
-        organization: 'o',
         auth: { type: 'serviceAccount', credentials: '{}' },
+      },
+      'must hold client_email and private_key',
+    ],
+    [
+      'an analytics environment that is no name',
+      {
+        ...base,
+        type: 'x',
+        auth: { type: 'accessToken', token: 't' },
+        analytics: { environments: ['prod env'] },
+      },
+      'apigeeCredentials.providers[0].analytics.environments: prod env is not an Apigee environment name',
+    ],
+  ])('rejects %s, naming the config path', (_case, entry, message) => {
+    expect(read(entry)).toThrow(message);
+  });
+
+  it('reads the analytics block with its defaults', () => {
+    const [config] = readApigeeProviderConfigs(
+      new ConfigReader({
+        apigeeCredentials: {
+          providers: [
+            {
+              ...base,
+              type: 'edge',
+              auth: { type: 'basic', username: 'u', password: 'p' },
+              analytics: { environments: ['prod', 'test'] },
+            },
+          ],
+        },
       }),
-    ).toThrow('must hold client_email and private_key');
+    );
+    expect(config.analytics).toEqual({
+      enabled: true,
+      environments: ['prod', 'test'],
+      delayMs: 15 * 60_000,
+    });
   });
 });
