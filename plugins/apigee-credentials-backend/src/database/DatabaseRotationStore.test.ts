@@ -7,7 +7,8 @@ import {
 } from '../__testUtils__/databases';
 import { CredentialBinding } from '../engine/types';
 import { DatabaseRotationStore } from './DatabaseRotationStore';
-import { LeaseLostError } from './RotationStore';
+import { applyMigrations } from './migrations';
+import { Lease, LeaseLostError } from './RotationStore';
 
 jest.setTimeout(30_000);
 
@@ -56,19 +57,16 @@ describe.each(databases.eachSupportedId())(
 
     beforeEach(async () => {
       knex = await databases.init(databaseId as TestDatabaseId);
-      store = await DatabaseRotationStore.create({
-        database: databaseService(knex),
-        leaseDurationMs: LEASE_MS,
-      });
+      store = new DatabaseRotationStore(
+        await applyMigrations(databaseService(knex)),
+        LEASE_MS,
+      );
     });
 
     it('applies its migrations, and skips them when told to (backend.database…migrations.skip)', async () => {
       expect(await knex.schema.hasTable('rotations')).toBe(true);
       const fresh = await databases.init(databaseId as TestDatabaseId);
-      await DatabaseRotationStore.create({
-        database: databaseService(fresh, true),
-        leaseDurationMs: LEASE_MS,
-      });
+      await applyMigrations(databaseService(fresh, true));
       expect(await fresh.schema.hasTable('rotations')).toBe(false);
       // And the migration goes down cleanly.
       await knex.migrate.rollback(
@@ -399,6 +397,116 @@ describe.each(databases.eachSupportedId())(
         at(16),
       );
       expect(moved).toMatchObject({ phase: 'imported', updatedAt: at(16) });
+    });
+
+    const completion = {
+      from: 'promoted' as const,
+      newKeyFingerprint: 'sha256:000000000002',
+      bornAt: at(4),
+      currentVersionId: 'r1',
+      rotationDueAt: at(90),
+      nextCheckAt: at(30),
+      deletion: {
+        id: 'd1',
+        keyFingerprint: 'sha256:000000000001',
+        dueAt: at(60),
+      },
+    };
+    const writes: Array<{
+      write: string;
+      run: (lease: Lease) => Promise<unknown>;
+    }> = [
+      {
+        write: 'transition',
+        run: lease =>
+          store.transition(lease, 'r1', 'promoted', 'completed', {}, at(16)),
+      },
+      {
+        write: 'complete',
+        run: lease => store.complete(lease, 'r1', completion, at(16)),
+      },
+      {
+        write: 'recordAttempt',
+        run: lease => store.recordAttempt(lease, 'r1', at(16)),
+      },
+      {
+        write: 'insertRotation',
+        run: lease =>
+          store.insertRotation(lease, { id: 'r2', trigger: 'manual' }, at(16)),
+      },
+    ];
+
+    it.each(writes)(
+      'refuses $write from a worker whose lease was taken over, and changes nothing',
+      async ({ run }) => {
+        await store.upsertBindings([binding('b1')], at(0));
+        const old = (await store.tryAcquireLease('b1', 'a', at(0)))!;
+        await store.insertRotation(old, { id: 'r1', trigger: 'manual' }, at(0));
+        await store.transition(old, 'r1', 'started', 'promoted', {}, at(1));
+        const taken = (await store.tryAcquireLease('b1', 'b', at(11)))!;
+        const before = {
+          rotations: await knex('rotations').orderBy('id'),
+          bindings: await knex('bindings'),
+        };
+
+        await expect(run(old)).rejects.toThrow(LeaseLostError);
+
+        expect({
+          rotations: await knex('rotations').orderBy('id'),
+          bindings: await knex('bindings'),
+        }).toEqual(before);
+        expect(await knex('key_deletions')).toEqual([]);
+        // The new holder's lease is intact, and it may write.
+        expect(await store.renewLease(taken, at(12))).toBe(true);
+        await run(taken);
+      },
+    );
+
+    it('reads the newest and the unfinished rotation of many bindings in one query', async () => {
+      await store.upsertBindings(
+        [binding('b1'), binding('b2'), binding('b3')],
+        at(0),
+      );
+      const l1 = (await store.tryAcquireLease('b1', 'a', at(0)))!;
+      const l2 = (await store.tryAcquireLease('b2', 'a', at(0)))!;
+      for (const [lease, id, start] of [
+        [l1, 'r1-old', 1],
+        [l1, 'r1-new', 3],
+        [l2, 'r2-old', 1],
+      ] as const) {
+        await store.insertRotation(lease, { id, trigger: 'manual' }, at(start));
+        await store.transition(lease, id, 'started', 'failed', {}, at(start));
+      }
+      await store.insertRotation(
+        l2,
+        { id: 'r2-run', trigger: 'manual' },
+        at(5),
+      );
+
+      const queries: string[] = [];
+      const count = (query: { sql: string }) => queries.push(query.sql);
+      knex.on('query', count);
+      const latest = await store.latestRotations(['b1', 'b2', 'b3', 'b9']);
+      knex.off('query', count);
+
+      expect(queries).toHaveLength(1);
+      const ids = (of?: { active?: { id: string }; last?: { id: string } }) =>
+        of && { active: of.active?.id, last: of.last?.id };
+      expect({
+        b1: ids(latest.get('b1')),
+        b2: ids(latest.get('b2')),
+        b3: ids(latest.get('b3')),
+        b9: ids(latest.get('b9')),
+      }).toEqual({
+        b1: { active: undefined, last: 'r1-new' },
+        b2: { active: 'r2-run', last: 'r2-run' },
+        b3: { active: undefined, last: undefined },
+        b9: { active: undefined, last: undefined },
+      });
+      expect([...(await store.getBindings(['b1', 'b3', 'b9'])).keys()]).toEqual(
+        expect.arrayContaining(['b1', 'b3']),
+      );
+      expect((await store.getBindings(['b1', 'b3', 'b9'])).size).toBe(2);
     });
 
     it('lists rotations abandoned by their worker (lease expired or released) for resume', async () => {

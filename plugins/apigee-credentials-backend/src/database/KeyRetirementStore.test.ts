@@ -4,7 +4,7 @@ import {
   createTestDatabases,
   databaseService,
 } from '../__testUtils__/databases';
-import { DatabaseRotationStore } from './DatabaseRotationStore';
+import { applyMigrations } from './migrations';
 import { KeyRetirementStore } from './KeyRetirementStore';
 
 jest.setTimeout(30_000);
@@ -20,11 +20,7 @@ describe.each(databases.eachSupportedId())(
 
     beforeEach(async () => {
       knex = await databases.init(databaseId as TestDatabaseId);
-      // The rotation store applies the plugin's migrations.
-      await DatabaseRotationStore.create({
-        database: databaseService(knex),
-        leaseDurationMs: 10_000,
-      });
+      await applyMigrations(databaseService(knex));
       store = new KeyRetirementStore(knex);
     });
 

@@ -4,7 +4,7 @@ import {
   KeyRetirementStatus,
   KeyTrafficRecord,
 } from '../engine/types';
-import { toDate } from './DatabaseRotationStore';
+import { toDate } from './dates';
 
 /** States in which an old key still needs work from the retirement pass. */
 export const ACTIVE_RETIREMENT_STATES: KeyRetirementStatus[] = [

@@ -105,6 +105,12 @@ export interface CompletionRecord {
   deletion?: { id: string; keyFingerprint: string; dueAt: Date };
 }
 
+/** A binding's unfinished rotation and its newest one (the same, while one runs). */
+export interface RotationsOfBinding {
+  active?: RotationRecord;
+  last?: RotationRecord;
+}
+
 /** Persistence of bindings, rotations, leases and scheduled deletions. */
 export interface RotationStore {
   // ---------------------------------------------------------------- bindings
@@ -114,6 +120,8 @@ export interface RotationStore {
    */
   upsertBindings(bindings: CredentialBinding[], now: Date): Promise<void>;
   getBinding(id: string): Promise<StoredBinding | undefined>;
+  /** The stored bindings among `ids`, by id, in one query. */
+  getBindings(ids: string[]): Promise<Map<string, StoredBinding>>;
   listBindings(filter?: { entityRef?: string }): Promise<StoredBinding[]>;
   /**
    * Stores drift findings (an empty list clears them) as of `now`; with `adoption`, records
@@ -168,8 +176,8 @@ export interface RotationStore {
   ): Promise<RotationRecord | undefined>;
   /**
    * {@link RotationStore.tryAcquireLease} then {@link RotationStore.insertRotation}, in one
-   * statement where the database allows. No lease: another worker holds it. A lease but no
-   * rotation: the binding has an unfinished rotation, which the caller now holds and resumes.
+   * transaction. No lease: another worker holds it. A lease but no rotation: the binding has
+   * an unfinished rotation, which the caller now holds and resumes.
    */
   startRotation(
     bindingId: string,
@@ -211,6 +219,10 @@ export interface RotationStore {
   ): Promise<RotationRecord>;
   getRotation(id: string): Promise<RotationRecord | undefined>;
   listRotations(bindingId: string, limit: number): Promise<RotationRecord[]>;
+  /** Of each binding among `bindingIds`: its unfinished rotation and its newest, in one query. */
+  latestRotations(
+    bindingIds: string[],
+  ): Promise<Map<string, RotationsOfBinding>>;
   /**
    * Start times of the newest rotations with this trigger and actor that started at or after
    * `since`, newest first, at most `limit` (for per-user quotas).

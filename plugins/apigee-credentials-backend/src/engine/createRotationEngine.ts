@@ -7,6 +7,7 @@ import {
 import { KeyProvider } from '@keyrotation/backstage-plugin-apigee-credentials-node';
 import pLimit from 'p-limit';
 import { DatabaseRotationStore } from '../database/DatabaseRotationStore';
+import { applyMigrations } from '../database/migrations';
 import {
   OwnershipSettings,
   readOwnershipSettings,
@@ -97,12 +98,10 @@ export async function createEngineDependencies(
     ...options.settings,
   };
   const clock = options.clock ?? systemClock;
-  const store = await DatabaseRotationStore.create({
-    database: options.database,
-    leaseDurationMs: settings.leaseDurationMs,
-  });
-  // After the store, which applies the migrations.
-  const retirement = new KeyRetirementStore(await options.database.getClient());
+  // The plugin builds this once as it starts: the one place migrations are applied.
+  const db = await applyMigrations(options.database);
+  const store = new DatabaseRotationStore(db, settings.leaseDurationMs);
+  const retirement = new KeyRetirementStore(db);
   const providers = ProviderRegistry.fromConfig(config, options.keyProviders);
   const secrets =
     options.secretStore ??

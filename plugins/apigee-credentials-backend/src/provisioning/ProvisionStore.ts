@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import type { ProvisionResult } from '@keyrotation/backstage-plugin-apigee-credentials-common';
-import { toDate } from '../database/DatabaseRotationStore';
+import { toDate } from '../database/dates';
 import { ValidProvisionRequest } from './provisionRequest';
 
 /**

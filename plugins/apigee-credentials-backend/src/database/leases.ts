@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import { toDate } from './dates';
+import { Lease, LeaseLostError } from './RotationStore';
+
+/**
+ * The `leases` table: one row per binding, with its holder, fencing token and expiry.
+ *
+ * Writes read the lease row `FOR UPDATE` inside their transaction before they change
+ * anything: PostgreSQL keeps the row locked until the commit, so a takeover waits for the
+ * write and then sees the lease renewed; SQLite runs one writing transaction at a time, and
+ * knex leaves the clause out there.
+ */
+export class LeaseTable {
+  constructor(private readonly db: Knex, private readonly durationMs: number) {}
+
+  /** Takes the binding's lease if it is free or expired; undefined while someone holds it. */
+  async take(
+    trx: Knex.Transaction,
+    bindingId: string,
+    holder: string,
+    now: Date,
+  ): Promise<Lease | undefined> {
+    const lease = { bindingId, holder, token: randomUUID() };
+    const values = {
+      holder,
+      token: lease.token,
+      acquired_at: now,
+      expires_at: this.#expiry(now),
+    };
+    const held = await trx('leases')
+      .where({ binding_id: bindingId })
+      .forUpdate()
+      .first('expires_at');
+    if (held) {
+      if (toDate(held.expires_at)!.getTime() > now.getTime()) return undefined;
+      await trx('leases').where({ binding_id: bindingId }).update(values);
+      return lease;
+    }
+    // No row to lock yet: of concurrent inserts the primary key lets one through, and the
+    // others find it once its transaction commits.
+    const inserted = await trx('leases')
+      .insert({ binding_id: bindingId, ...values })
+      .onConflict('binding_id')
+      .ignore()
+      .returning('token');
+    return inserted.length === 1 ? lease : undefined;
+  }
+
+  /**
+   * The fencing check of every state change: locks the lease row, throws LeaseLostError
+   * unless `lease` is still the binding's lease, then renews it (or, with `release`,
+   * deletes it: the rotation is over).
+   */
+  async hold(
+    trx: Knex.Transaction,
+    lease: Lease,
+    now: Date,
+    options?: { release?: boolean },
+  ): Promise<void> {
+    const row = await trx('leases')
+      .where({ binding_id: lease.bindingId })
+      .forUpdate()
+      .first('token');
+    if (row?.token !== lease.token) throw leaseLost(lease);
+    const ours = trx('leases').where({ binding_id: lease.bindingId });
+    if (options?.release) await ours.delete();
+    else await ours.update({ expires_at: this.#expiry(now) });
+  }
+
+  /** Extends the lease; false when it was lost. */
+  async renew(lease: Lease, now: Date): Promise<boolean> {
+    const renewed = await this.db('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .update({ expires_at: this.#expiry(now) });
+    return renewed === 1;
+  }
+
+  /** Gives the lease up; a lease already lost leaves the new holder's alone. */
+  async release(lease: Lease): Promise<void> {
+    await this.db('leases')
+      .where({ binding_id: lease.bindingId, token: lease.token })
+      .delete();
+  }
+
+  #expiry(now: Date): Date {
+    return new Date(now.getTime() + this.durationMs);
+  }
+}
+
+function leaseLost(lease: Lease): LeaseLostError {
+  return new LeaseLostError(
+    `The lease on binding ${lease.bindingId} was lost (expired and taken over)`,
+  );
+}
