@@ -125,6 +125,7 @@ export async function createStatusApp(
   const bindings = new CatalogBindingStore(knex);
   const readModel = {
     status: (id: string) => engine.storedStatus(id),
+    statuses: (ids: string[]) => engine.storedStatuses(ids),
     getRotation: (id: string) => engine.getRotation(id),
     listRotations: (id: string, limit: number) =>
       engine.listRotations(id, limit),

@@ -152,6 +152,7 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
 
         const readModel = {
           status: (id: string) => engine.storedStatus(id),
+          statuses: (ids: string[]) => engine.storedStatuses(ids),
           getRotation: (id: string) => engine.getRotation(id),
           listRotations: (id: string, limit: number) =>
             engine.listRotations(id, limit),

@@ -380,6 +380,24 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     });
   });
 
+  it('reads the stored status of many credentials in four queries, as it reads each alone', async () => {
+    const ids = (await engine.listTargetClaims()).map(c => c.bindingId);
+    expect(ids.length).toBeGreaterThan(3);
+    const oneByOne = await Promise.all(ids.map(id => engine.storedStatus(id)));
+    expect(oneByOne.some(s => s?.lastRotation)).toBe(true);
+
+    const queries: string[] = [];
+    const count = (query: { sql: string }) => queries.push(query.sql);
+    knex.on('query', count);
+    const unknown = 'component:default/unknown#prod';
+    const batched = await engine.storedStatuses([...ids, unknown]);
+    knex.off('query', count);
+
+    expect(queries).toHaveLength(4);
+    expect(ids.map(id => batched.get(id))).toEqual(oneByOne);
+    expect(batched.has(unknown)).toBe(false);
+  });
+
   it('rejects unknown bindings and providers with clear errors', async () => {
     await expect(
       engine.rotate('component:default/nope#prod', { trigger: 'manual' }),

@@ -43,8 +43,9 @@ export interface RotationRequest {
   revokeOldKey?: boolean;
 }
 
-/** The last rotation, the old keys and the pause of a binding, for its status. */
+/** The unfinished and the last rotation, the old keys and the pause of a binding. */
 interface BindingHistory {
+  activeRotation?: RotationRecord;
   lastRotation?: RotationRecord;
   oldKeys: KeyDeletionRecord[];
   paused?: RotationPauseRecord;
@@ -345,8 +346,25 @@ export class RotationEngine {
    * pending deletions), without calling AWS or Apigee; undefined for an unknown binding.
    */
   async storedStatus(bindingId: string): Promise<CredentialStatus | undefined> {
-    const stored = await this.#store.getBinding(bindingId);
-    return stored ? this.#status(stored) : undefined;
+    return (await this.storedStatuses([bindingId])).get(bindingId);
+  }
+
+  /**
+   * {@link RotationEngine.storedStatus} of many bindings at once, in four queries whatever
+   * their number (a page of the fleet); unknown bindings are left out.
+   */
+  async storedStatuses(
+    bindingIds: string[],
+  ): Promise<Map<string, CredentialStatus>> {
+    const [bindings, histories] = await Promise.all([
+      this.#store.getBindings(bindingIds),
+      this.#histories(bindingIds),
+    ]);
+    const statuses = new Map<string, CredentialStatus>();
+    for (const [id, stored] of bindings) {
+      statuses.set(id, this.#statusOf(stored, histories.get(id)!));
+    }
+    return statuses;
   }
 
   /**
@@ -448,10 +466,12 @@ export class RotationEngine {
     const { binding } = stored;
     const now = this.#deps.clock.now();
     // Looked up while Apigee and AWS are read.
-    const activeLookup = this.#store.getActiveRotation(binding.id);
-    activeLookup.catch(() => undefined); // awaited below
-    const history = this.#history(binding.id);
+    const history = this.#histories([binding.id]).then(
+      histories => histories.get(binding.id)!,
+    );
     history.catch(() => undefined); // awaited below
+    const activeLookup = history.then(h => h.activeRotation);
+    activeLookup.catch(() => undefined); // awaited below
     // A rotation that follows needs AWSCURRENT's value: read it now rather than twice.
     const dueAt = this.#rotationDueAt(stored);
     const inspection = await inspectCredential(
@@ -530,7 +550,7 @@ export class RotationEngine {
         `Credential ${binding.id} is not proven to belong to its entity; it is neither rotated nor shown: ${inspection.ownership.reason}`,
       );
     }
-    const status = this.#statusOf(checked, activeRotation, await history);
+    const status = this.#statusOf(checked, await history);
     if (adoption) {
       this.#deps.logger.info(
         `Adopted credential ${binding.id}: key ${
@@ -565,38 +585,32 @@ export class RotationEngine {
     return status;
   }
 
-  async #status(stored: StoredBinding): Promise<CredentialStatus> {
-    const bindingId = stored.binding.id;
-    const [history, active] = await Promise.all([
-      this.#history(bindingId),
-      this.#store.getActiveRotation(bindingId),
-    ]);
-    return this.#statusOf(stored, active, history);
-  }
-
-  async #history(bindingId: string): Promise<BindingHistory> {
+  /** The histories of many bindings: three queries in all. */
+  async #histories(bindingIds: string[]): Promise<Map<string, BindingHistory>> {
     const deletedSince = new Date(
       this.#deps.clock.now().getTime() -
         this.#deps.retirementSettings.showDeletedForMs,
     );
-    const [[lastRotation], oldKeys, pauses] = await Promise.all([
-      this.#store.listRotations(bindingId, 1),
-      this.#deps.retirement.listForBindings([bindingId], deletedSince),
-      this.#deps.retirement.pausesOf([bindingId]),
+    const [rotations, oldKeys, pauses] = await Promise.all([
+      this.#store.latestRotations(bindingIds),
+      this.#deps.retirement.listForBindings(bindingIds, deletedSince),
+      this.#deps.retirement.pausesOf(bindingIds),
     ]);
-    return {
-      lastRotation,
-      oldKeys: oldKeys.get(bindingId) ?? [],
-      paused: pauses.get(bindingId),
-    };
+    return new Map(
+      bindingIds.map(id => [
+        id,
+        {
+          activeRotation: rotations.get(id)?.active,
+          lastRotation: rotations.get(id)?.last,
+          oldKeys: oldKeys.get(id) ?? [],
+          paused: pauses.get(id),
+        },
+      ]),
+    );
   }
 
-  #statusOf(
-    stored: StoredBinding,
-    active: RotationRecord | undefined,
-    history: BindingHistory,
-  ): CredentialStatus {
-    const { lastRotation, oldKeys, paused } = history;
+  #statusOf(stored: StoredBinding, history: BindingHistory): CredentialStatus {
+    const { activeRotation, lastRotation, oldKeys, paused } = history;
     return {
       binding: stored.binding,
       adopted: Boolean(stored.adoptedAt),
@@ -610,7 +624,7 @@ export class RotationEngine {
           : undefined,
       drift: stored.drift ?? [],
       checkedAt: stored.checkedAt,
-      activeRotation: active,
+      activeRotation,
       lastRotation,
       pendingDeletions: oldKeys.filter(
         k => k.status !== 'deleted' && k.status !== 'revoked',

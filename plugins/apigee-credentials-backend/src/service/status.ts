@@ -17,6 +17,7 @@ import {
   RotationRecord,
 } from '../engine/types';
 import { CatalogBindingRow } from '../database/CatalogBindingStore';
+import { CredentialsReadModel } from './CredentialsReadModel';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -216,6 +217,24 @@ export function summarise(
     }
   }
   return { ...summary, status, statusReason: reason };
+}
+
+/**
+ * {@link summarise} for many bindings, from one batched read of their stored state: a page of
+ * the fleet costs a few queries, not a few per credential. In the order of `rows`.
+ */
+export async function summariseAll(
+  rows: CatalogBindingRow[],
+  readModel: Pick<CredentialsReadModel, 'statuses'>,
+  settings: StatusSettings,
+  now: Date,
+): Promise<CredentialSummary[]> {
+  const states = await readModel.statuses(
+    rows.filter(row => !row.error).map(row => row.id),
+  );
+  return rows.map(row =>
+    summarise(row, row.error ? undefined : states.get(row.id), settings, now),
+  );
 }
 
 /** Maps an old key's retirement record to what the tab shows (fingerprints only). */
