@@ -9,8 +9,9 @@ import type {
   ProvisionRequest,
   ProvisionResult,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
-import { http, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { http, offTheDocument } from '../__testUtils__/openApiContract';
 import { DefaultApigeeCredentialsService } from './DefaultApigeeCredentialsService';
 
 const BASE_URL = 'http://backend.test/api/apigee-credentials';
@@ -109,13 +110,16 @@ describe('DefaultApigeeCredentialsService', () => {
       const leak = 'sandbox-LEAKED-consumer-secret-9f8e7d';
       server.use(
         http.post(`${BASE_URL}/v1/provisions`, () =>
-          HttpResponse.json(
-            {
-              ...result,
-              consumerSecret: leak,
-              created: { ...result.created, secret: true, value: leak },
-            },
-            { status: 201 },
+          offTheDocument(
+            HttpResponse.json(
+              {
+                ...result,
+                consumerSecret: leak,
+                created: { ...result.created, secret: true, value: leak },
+              },
+              { status: 201 },
+            ),
+            'a backend that leaks a consumer secret',
           ),
         ),
       );
@@ -129,9 +133,12 @@ describe('DefaultApigeeCredentialsService', () => {
     it('refuses an answer that is not a ProvisionResult, naming fields but no values', async () => {
       server.use(
         http.post(`${BASE_URL}/v1/provisions`, () =>
-          HttpResponse.json(
-            { ...result, app: 42, steps: 'nope' },
-            { status: 201 },
+          offTheDocument(
+            HttpResponse.json(
+              { ...result, app: 42, steps: 'nope' },
+              { status: 201 },
+            ),
+            'a backend whose answer has the wrong types',
           ),
         ),
       );
@@ -165,11 +172,11 @@ describe('DefaultApigeeCredentialsService', () => {
       },
     );
 
-    it('reports a 502 with the status and the backend error name and message', async () => {
+    it('reports a status without an error type of its own (500) with the status and the backend error name and message', async () => {
       server.use(
         http.post(`${BASE_URL}/v1/provisions`, () =>
           backstageError(
-            502,
+            500,
             'KeyProviderError',
             'Apigee refused the key import; the key and secret created by this request were removed',
           ),
@@ -180,21 +187,22 @@ describe('DefaultApigeeCredentialsService', () => {
         .catch(e => e);
       expect(error.name).toBe('KeyProviderError');
       expect(error.message).toBe(
-        `Provisioning Apigee credentials (request ${request.requestId}) failed with HTTP 502; ` +
+        `Provisioning Apigee credentials (request ${request.requestId}) failed with HTTP 500; ` +
           'caused by KeyProviderError: Apigee refused the key import; the key and secret created by this request were removed',
       );
     });
 
     it('gives a readable, bounded error for a non-JSON error page', async () => {
       server.use(
-        http.post(
-          `${BASE_URL}/v1/provisions`,
-          () =>
+        http.post(`${BASE_URL}/v1/provisions`, () =>
+          offTheDocument(
             new HttpResponse(`<html>${'x'.repeat(5000)}</html>`, {
               status: 504,
               statusText: 'Gateway Timeout',
               headers: { 'content-type': 'text/html' },
             }),
+            "a proxy's error page, not the backend's answer",
+          ),
         ),
       );
       const error = await createClient()
@@ -230,19 +238,24 @@ describe('DefaultApigeeCredentialsService', () => {
           `${BASE_URL}/v1/entities/default/component/orders-service/credentials`,
           ({ request: req }) => {
             expect(req.headers.get('authorization')).toMatch(/^Bearer /);
-            return HttpResponse.json({
-              items: [
-                {
-                  id: 'prod',
-                  entityRef: 'component:default/orders-service',
-                  environment: 'prod',
-                  status: 'ok',
-                  keyFingerprint: 'sha256:aaaaaaaaaaaa',
-                  pendingDeletions: [],
-                  consumerSecret: 'must-not-pass',
-                },
-              ],
-            });
+            return offTheDocument(
+              HttpResponse.json({
+                items: [
+                  {
+                    id: 'prod',
+                    entityRef: 'component:default/orders-service',
+                    environment: 'prod',
+                    status: 'ok',
+                    keyFingerprint: 'sha256:aaaaaaaaaaaa',
+                    pendingDeletions: [],
+                    oldKeys: [],
+                    retireOldKeys: 'traffic',
+                    consumerSecret: 'must-not-pass',
+                  },
+                ],
+              }),
+              'a backend that sends a field it must not',
+            );
           },
         ),
       );
@@ -261,6 +274,8 @@ describe('DefaultApigeeCredentialsService', () => {
             status: 'ok',
             keyFingerprint: 'sha256:aaaaaaaaaaaa',
             pendingDeletions: [],
+            oldKeys: [],
+            retireOldKeys: 'traffic',
           },
         ],
       });

@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import type { SetupServer } from 'msw/node';
 import type {
   CredentialSummary,
@@ -6,6 +6,7 @@ import type {
   RotationSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import { daysFromNow, oldKey, STILL_USED_TRAFFIC } from './fixtures';
+import { http } from './openApiContract';
 
 const BASE = '*/api/apigee-credentials/v1';
 /** The credentials of any entity (tests tell entities apart by their fixtures). */

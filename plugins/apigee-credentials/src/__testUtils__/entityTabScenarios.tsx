@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { delay, http, HttpResponse } from 'msw';
+import { delay, HttpResponse } from 'msw';
 import type { SetupServer } from 'msw/node';
 import type { Entity } from '@backstage/catalog-model';
 import {
@@ -14,6 +14,7 @@ import {
 } from './fixtures';
 import { CREDENTIALS_URL, errorBody, fakeBackend } from './backend';
 import { OLD_KEY_SCENARIOS } from './oldKeyScenarios';
+import { http } from './openApiContract';
 
 /** How one frontend system renders the entity tab for a test. */
 export interface EntityTabHarness {
@@ -290,10 +291,11 @@ async function checkNowFailureIsShownInline(
 ) {
   const user = userEvent.setup();
   fakeBackend(server, { credentials: [[credential()]] });
+  // The check documents no status for Apigee being down: it is an unexpected error, 500.
   server.use(
     http.post(`${CREDENTIALS_URL}/:bindingId/check`, () =>
-      HttpResponse.json(errorBody('Error', 'Apigee unreachable', 502), {
-        status: 502,
+      HttpResponse.json(errorBody('Error', 'Apigee unreachable', 500), {
+        status: 500,
       }),
     ),
   );

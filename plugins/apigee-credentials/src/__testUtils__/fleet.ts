@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import type { SetupServer } from 'msw/node';
 import type { CredentialSummary } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import {
@@ -7,6 +7,7 @@ import {
   oldKey,
   STILL_USED_TRAFFIC,
 } from './fixtures';
+import { http } from './openApiContract';
 
 export const FLEET: CredentialSummary[] = [
   credential({

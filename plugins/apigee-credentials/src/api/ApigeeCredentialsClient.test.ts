@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   mockApis,
@@ -7,6 +7,8 @@ import {
 } from '@backstage/test-utils';
 import { ResponseError } from '@backstage/errors';
 import { ApigeeCredentialsClient } from './ApigeeCredentialsClient';
+import { credential, oldKey, rotation } from '../__testUtils__/fixtures';
+import { http } from '../__testUtils__/openApiContract';
 
 const BASE = 'http://backstage.test/api/apigee-credentials';
 const server = setupServer();
@@ -24,36 +26,41 @@ const entityRef = {
 
 describe('ApigeeCredentialsClient', () => {
   it('lists the credentials of an entity, with kind and namespace lower-cased', async () => {
+    const prod = credential();
     server.use(
       http.get(
         `${BASE}/v1/entities/default/component/orders-service/credentials`,
-        () => HttpResponse.json({ items: [{ id: 'prod' }] }),
+        () => HttpResponse.json({ items: [prod] }),
       ),
     );
     await expect(client.getEntityCredentials(entityRef)).resolves.toEqual([
-      { id: 'prod' },
+      prod,
     ]);
   });
 
   it('encodes path segments and passes paging to the history endpoint', async () => {
     let url: URL | undefined;
     server.use(
-      http.get(`${BASE}/v1/entities/*`, ({ request }) => {
-        url = new URL(request.url);
-        return HttpResponse.json({ items: [], nextCursor: 'next' });
-      }),
+      http.get(
+        `${BASE}/v1/entities/*`,
+        ({ request }) => {
+          url = new URL(request.url);
+          return HttpResponse.json({ items: [], nextCursor: '2' });
+        },
+        { requestOffTheDocument: 'a name and a binding id that need encoding' },
+      ),
     );
     await expect(
       client.getRotationHistory(
         { kind: 'component', namespace: 'default', name: 'a b' },
         'pr/od',
-        { cursor: 'c1', limit: 10 },
+        { cursor: '1', limit: 10 },
       ),
-    ).resolves.toEqual({ items: [], nextCursor: 'next' });
+    ).resolves.toEqual({ items: [], nextCursor: '2' });
     expect(url?.pathname).toBe(
       '/api/apigee-credentials/v1/entities/default/component/a%20b/credentials/pr%2Fod/history',
     );
-    expect(url?.searchParams.get('cursor')).toBe('c1');
+    expect(url?.searchParams.get('cursor')).toBe('1');
     expect(url?.searchParams.get('limit')).toBe('10');
   });
 
@@ -99,10 +106,14 @@ describe('ApigeeCredentialsClient', () => {
       };
       let pathname: string | undefined;
       server.use(
-        http.get(`${BASE}/v1/entities/*`, ({ request }) => {
-          pathname = new URL(request.url).pathname;
-          return HttpResponse.json(traffic);
-        }),
+        http.get(
+          `${BASE}/v1/entities/*`,
+          ({ request }) => {
+            pathname = new URL(request.url).pathname;
+            return HttpResponse.json(traffic);
+          },
+          { requestOffTheDocument: 'a binding id that needs encoding' },
+        ),
       );
       await expect(
         client.getOldKeyTraffic(entityRef, 'pr/od', 'sha256:0123456789ab'),
@@ -118,13 +129,16 @@ describe('ApigeeCredentialsClient', () => {
       async (method, action, state) => {
         let posted: string | undefined;
         server.use(
-          http.post(`${BASE}/v1/entities/*`, ({ request }) => {
-            posted = request.url;
-            return HttpResponse.json({
-              keyFingerprint: 'sha256:0123456789ab',
-              state,
-            });
-          }),
+          http.post(
+            `${BASE}/v1/entities/*`,
+            ({ request }) => {
+              posted = request.url;
+              return HttpResponse.json(
+                oldKey({ keyFingerprint: 'sha256:0123456789ab', state }),
+              );
+            },
+            { requestOffTheDocument: 'a binding id that needs encoding' },
+          ),
         );
         await expect(
           client[method](entityRef, 'pr/od', 'sha256:0123456789ab'),
@@ -192,16 +206,18 @@ describe('ApigeeCredentialsClient', () => {
     '%s POSTs to the binding and returns the credential it answers',
     async (method, action) => {
       let posted: URL | undefined;
+      const answer = credential({ id: 'pr/od' });
       server.use(
-        http.post(`${BASE}/v1/entities/*`, ({ request }) => {
-          posted = new URL(request.url);
-          return HttpResponse.json({ id: 'pr/od', status: 'ok' });
-        }),
+        http.post(
+          `${BASE}/v1/entities/*`,
+          ({ request }) => {
+            posted = new URL(request.url);
+            return HttpResponse.json(answer);
+          },
+          { requestOffTheDocument: 'a binding id that needs encoding' },
+        ),
       );
-      await expect(client[method](entityRef, 'pr/od')).resolves.toEqual({
-        id: 'pr/od',
-        status: 'ok',
-      });
+      await expect(client[method](entityRef, 'pr/od')).resolves.toEqual(answer);
       expect(posted?.pathname).toBe(
         `/api/apigee-credentials/v1/entities/default/component/orders-service/credentials/pr%2Fod/${action}`,
       );
@@ -211,7 +227,9 @@ describe('ApigeeCredentialsClient', () => {
   it('reads one rotation', async () => {
     server.use(
       http.get(`${BASE}/v1/rotations/rot-1`, () =>
-        HttpResponse.json({ id: 'rot-1', status: 'running', phase: 'created' }),
+        HttpResponse.json(
+          rotation({ id: 'rot-1', status: 'running', phase: 'created' }),
+        ),
       ),
     );
     await expect(client.getRotation('rot-1')).resolves.toMatchObject({

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { http, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   mockApis,
@@ -21,6 +21,7 @@ import {
 } from '../../__testUtils__/fixtures';
 import { CREDENTIALS_URL, fakeBackend } from '../../__testUtils__/backend';
 import { authorizeFor } from '../../__testUtils__/permissions';
+import { http } from '../../__testUtils__/openApiContract';
 
 // In a file of its own: the admin answer is cached per test file (see authorizeFor).
 const server = setupServer();

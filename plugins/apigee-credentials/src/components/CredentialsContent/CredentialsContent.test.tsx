@@ -1,6 +1,6 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { http, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   mockApis,
@@ -33,6 +33,7 @@ import {
   EntityTabHarness,
   SCENARIO_TIMEOUT_MS,
 } from '../../__testUtils__/entityTabScenarios';
+import { http } from '../../__testUtils__/openApiContract';
 
 const server = setupServer();
 registerMswTestHooks(server);

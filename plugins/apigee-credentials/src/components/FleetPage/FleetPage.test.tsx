@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { http, HttpResponse } from 'msw';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   mockApis,
@@ -14,6 +14,7 @@ import { ApigeeCredentialsClient } from '../../api/ApigeeCredentialsClient';
 import { apigeeCredentialsApiRef } from '../../api/ref';
 import { LegacyFleetPage } from './LegacyFleetPage';
 import { fakeFleet } from '../../__testUtils__/fleet';
+import { http } from '../../__testUtils__/openApiContract';
 
 const server = setupServer();
 registerMswTestHooks(server);

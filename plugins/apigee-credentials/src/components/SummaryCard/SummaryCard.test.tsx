@@ -1,5 +1,5 @@
 import { screen } from '@testing-library/react';
-import { delay, http, HttpResponse } from 'msw';
+import { delay, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
   mockApis,
@@ -22,6 +22,7 @@ import {
   unboundEntity,
 } from '../../__testUtils__/fixtures';
 import { CREDENTIALS_URL, fakeBackend } from '../../__testUtils__/backend';
+import { http } from '../../__testUtils__/openApiContract';
 
 const server = setupServer();
 registerMswTestHooks(server);
