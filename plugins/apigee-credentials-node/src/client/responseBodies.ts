@@ -60,6 +60,7 @@ const credentialSummarySchema = z.object({
     'failed',
     'drift',
     'misconfigured',
+    'unverified',
   ]),
   statusReason: z.string().optional(),
   lastRotation: rotationSummarySchema.optional(),

@@ -701,6 +701,9 @@ export const spec = {
           '403': {
             $ref: '#/components/responses/Error',
           },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
           '409': {
             description:
               "The request id is another user's, was used with other input or is being carried\nout, the secret name is taken, the secret to fill holds a key already, or the app\nhas no room for a key.\n",
