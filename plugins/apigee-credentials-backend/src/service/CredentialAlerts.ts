@@ -9,6 +9,13 @@ import {
 } from '../database/CatalogBindingStore';
 import { StatusSettings } from './status';
 
+/** Why an old key was deleted, as the owners read it. */
+const DELETION_REASONS: Partial<Record<string, string>> = {
+  'no-traffic': 'analytics showed no calls with it',
+  'restore-window-over': 'its restore window ended',
+  'grace-period-over': 'its grace period ended',
+};
+
 export interface CredentialAlertsOptions {
   notifications: NotificationService;
   bindings: CatalogBindingStore;
@@ -150,11 +157,7 @@ export class CredentialAlerts {
           (env, entity) => ({
             title: `The old ${env} Apigee key of ${entity} was deleted`,
             description: `Key ${event.keyFingerprint} was deleted: ${
-              event.reason === 'no-traffic'
-                ? 'analytics showed no calls with it'
-                : event.reason === 'restore-window-over'
-                ? 'its restore window ended'
-                : 'its grace period ended'
+              DELETION_REASONS[event.reason] ?? 'its grace period ended'
             }.`,
           }),
         );
