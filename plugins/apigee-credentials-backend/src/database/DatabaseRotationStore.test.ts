@@ -327,7 +327,6 @@ describe.each(databases.eachSupportedId())(
         lease,
         'r1',
         {
-          from: 'promoted',
           newKeyFingerprint: 'sha256:000000000002',
           bornAt: at(4),
           currentVersionId: 'r1',
@@ -400,7 +399,6 @@ describe.each(databases.eachSupportedId())(
     });
 
     const completion = {
-      from: 'promoted' as const,
       newKeyFingerprint: 'sha256:000000000002',
       bornAt: at(4),
       currentVersionId: 'r1',

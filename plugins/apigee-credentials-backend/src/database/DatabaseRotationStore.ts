@@ -173,9 +173,8 @@ export class DatabaseRotationStore implements RotationStore {
       now,
       async trx => {
         const [row] = await trx<RotationRow>('rotations')
-          .where({ id: rotationId, phase: completion.from })
+          .where({ id: rotationId, phase: 'promoted' })
           .update({
-            ...patchColumns(completion.patch ?? {}),
             phase: 'completed',
             active_binding_id: null,
             finished_at: now,
@@ -184,7 +183,7 @@ export class DatabaseRotationStore implements RotationStore {
           .returning('*');
         if (!row) {
           throw new LeaseLostError(
-            `Rotation ${rotationId} could not be completed from phase ${completion.from}: another worker moved it`,
+            `Rotation ${rotationId} is no longer in phase promoted; another worker moved it`,
           );
         }
         await trx('bindings').where({ id: lease.bindingId }).update({

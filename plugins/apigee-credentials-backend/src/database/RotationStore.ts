@@ -89,12 +89,8 @@ export interface RotationPatch {
   finishedAt?: Date;
 }
 
-/** What the final transition of a successful rotation records, atomically. */
+/** What the final transition of a successful rotation (`promoted → completed`) records, atomically. */
 export interface CompletionRecord {
-  /** The phase the database holds: `promoted`, or `tested` when the promotion was not stored. */
-  from: RotationPhase;
-  /** Fields noted by phases not stored yet (the promotion's time). */
-  patch?: RotationPatch;
   newKeyFingerprint: string;
   bornAt: Date;
   /** The new secret version (the rotation id), now AWSCURRENT. */
@@ -202,7 +198,7 @@ export interface RotationStore {
     now: Date,
   ): Promise<RotationRecord>;
   /**
-   * `from → completed`, updating the binding, scheduling the old key's deletion and
+   * `promoted → completed`, updating the binding, scheduling the old key's deletion and
    * releasing the lease, all at once: the rotation is over, so nothing is left to fence.
    */
   complete(

@@ -6,9 +6,11 @@ import { findSecretLeaks } from '../__testUtils__/leaks';
 import {
   ACCOUNT_ID,
   OTHER_ACCOUNT_ID,
+  OWNER_TAG,
   REGION,
   TestWorld,
 } from '../__testUtils__/world';
+import { OwnershipUnverifiedError } from './failures';
 import { RotationEngine } from './RotationEngine';
 
 jest.setTimeout(60_000);
@@ -47,6 +49,7 @@ const world = new TestWorld(
     },
     { name: `due-${tag}`, flavor: 'x' as const },
     { name: `reads-${tag}`, flavor: 'edge' as const },
+    { name: `unmarked-${tag}`, flavor: 'edge' as const },
   ]),
 );
 const thrownMessages: string[] = [];
@@ -281,7 +284,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     );
   });
 
-  it('a rotation right after a check reads AWSCURRENT and the app once in all; the test step reads the app again', async () => {
+  it('a scheduled rotation after its check proves ownership once, then reads what it needs itself', async () => {
     const scenario = world.scenario(`reads-${tag}`);
     await engine.syncBindings([{ ...scenario.binding, maxAge: 'P7D' }]);
     const before = world.sandbox.faults.counters().calls;
@@ -291,6 +294,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     expect(status.rotationDueAt!.getTime()).toBeLessThan(Date.now());
     const result = await engine.rotate(scenario.binding.id, {
       trigger: 'schedule',
+      afterCheck: true,
     });
 
     expect(result.phase).toBe('completed');
@@ -305,18 +309,46 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     expect(
       Object.fromEntries(Object.entries(calls).filter(([, n]) => n > 0)),
     ).toEqual({
-      // The check reads the app and the secret's tags (the ownership proof, beside the
-      // app read); the test step reads the app again after the changes. The association's
-      // answer carries the statuses, so that step does not read.
+      // The check reads the secret's tags (the ownership proof) beside the app, and the
+      // value of a new binding's AWSCURRENT; the rotation reads AWSCURRENT and the app
+      // itself (nothing is handed over from the check), and the test step reads the app
+      // again after the changes. The association's answer carries the statuses, so that
+      // step does not read.
       'secretsmanager.DescribeSecret': 1,
-      'apigee.apps.get': 2,
-      'apigee.developers.get': 2,
+      'apigee.apps.get': 3,
+      'apigee.developers.get': 3,
       'apigee.keys.create': 1,
       'apigee.keys.update': 1,
-      'secretsmanager.GetSecretValue': 1,
+      'secretsmanager.GetSecretValue': 2,
       'secretsmanager.PutSecretValue': 1,
       'secretsmanager.UpdateSecretVersionStage': 2,
     });
+  });
+
+  it('a scheduled rotation after a check that found the ownership marks gone is refused, and changes nothing', async () => {
+    const name = `unmarked-${tag}`;
+    const scenario = world.scenario(name);
+    await engine.syncBindings([{ ...scenario.binding, maxAge: 'P7D' }]);
+    expect((await engine.adopt(scenario.binding.id)).ownership?.state).toBe(
+      'verified',
+    );
+    world.sandbox.secrets.untagResource(
+      { accountId: ACCOUNT_ID, region: REGION },
+      { SecretId: scenario.secretName, TagKeys: [OWNER_TAG] },
+    );
+    const checked = await engine.adopt(scenario.binding.id);
+    expect(checked.ownership?.state).toBe('unverified');
+    const keysBefore = world.appKeys(name);
+
+    await expect(
+      engine.rotate(scenario.binding.id, {
+        trigger: 'schedule',
+        afterCheck: true,
+      }),
+    ).rejects.toThrow(OwnershipUnverifiedError);
+    expect(await engine.rotateDue()).toEqual([]);
+    expect(await engine.listRotations(scenario.binding.id)).toEqual([]);
+    expect(world.appKeys(name)).toEqual(keysBefore);
   });
 
   it('refuses a probe URL outside the allowed prefixes: a new key is never sent elsewhere', async () => {
@@ -383,7 +415,9 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
   it('reads the stored status of many credentials in four queries, as it reads each alone', async () => {
     const ids = (await engine.listTargetClaims()).map(c => c.bindingId);
     expect(ids.length).toBeGreaterThan(3);
-    const oneByOne = await Promise.all(ids.map(id => engine.storedStatus(id)));
+    const oneByOne = await Promise.all(
+      ids.map(bindingId => engine.storedStatus(bindingId)),
+    );
     expect(oneByOne.some(s => s?.lastRotation)).toBe(true);
 
     const queries: string[] = [];
@@ -394,7 +428,7 @@ describe.each(dbs)('RotationEngine on $id', ({ id, tag }) => {
     knex.off('query', count);
 
     expect(queries).toHaveLength(4);
-    expect(ids.map(id => batched.get(id))).toEqual(oneByOne);
+    expect(ids.map(bindingId => batched.get(bindingId))).toEqual(oneByOne);
     expect(batched.has(unknown)).toBe(false);
   });
 

@@ -20,7 +20,6 @@ import { durationToMs, formatMs } from './durations';
 import { OwnershipUnverifiedError, RotationInProgressError } from './failures';
 import { inspectCredential } from './inspection';
 import { assertProbeAllowed } from './probe';
-import { RecentChecks } from './recentChecks';
 import { RotationWorker, WorkerOptions } from './RotationWorker';
 import {
   CredentialBinding,
@@ -41,6 +40,11 @@ export interface RotationRequest {
    * key). Needs an actor.
    */
   revokeOldKey?: boolean;
+  /**
+   * The caller has just checked the credential (the scheduled pass: check, then rotate the
+   * due ones), so the ownership that check stored stands and is not checked live again.
+   */
+  afterCheck?: boolean;
 }
 
 /** The unfinished and the last rotation, the old keys and the pause of a binding. */
@@ -75,7 +79,6 @@ export class RotationEngine {
   readonly #deps: EngineDependencies;
   readonly #instanceId: string;
   readonly #running = new Set<Promise<unknown>>();
-  readonly #recentChecks = new RecentChecks();
 
   constructor(deps: EngineDependencies, options?: { instanceId?: string }) {
     this.#deps = deps;
@@ -111,32 +114,16 @@ export class RotationEngine {
     binding: string | CredentialBinding,
     request: RotationRequest,
   ): Promise<StartedRotation> {
-    // A scheduled rotation follows its check at once (ScheduledRotationPass): the check
-    // read the binding and what the first step needs, so neither is read again. Any other
-    // rotation reads the binding and uses the check's reads only if its target is the same.
-    const recent = this.#recentChecks.take(
-      typeof binding === 'string' ? binding : binding.id,
-    );
-    const stored =
-      recent && request.trigger === 'schedule' && typeof binding === 'string'
-        ? recent.stored
-        : await this.#loadOrSync(binding);
-    const checked =
-      recent && recent.stored.targetHash === stored.targetHash
-        ? recent.reads
-        : undefined;
+    const stored = await this.#loadOrSync(binding);
     // Refuse bad targets (unknown provider, account or probe not allowed) before touching state.
     this.checkTarget(stored.binding);
-    // Only a credential whose targets are proven to be the entity's is rotated. The pass's
-    // check just proved it for a scheduled rotation; anything else is checked live now.
-    if (!checked) {
-      const live = await this.#check(stored, { adopt: false, force: false });
-      if (live.ownership?.state === 'unverified') {
-        throw new OwnershipUnverifiedError(
-          stored.binding.id,
-          live.ownership.reason,
-        );
-      }
+    // Only a credential whose targets are proven to be the entity's is rotated: as the
+    // caller's check has just stored (afterCheck), or as checked live now.
+    const { ownership } = request.afterCheck
+      ? stored
+      : await this.#check(stored, { adopt: false, force: false });
+    if (!ownership || ownership.state === 'unverified') {
+      throw new OwnershipUnverifiedError(stored.binding.id, ownership?.reason);
     }
 
     // Usually there is no unfinished rotation: take the lease and record the new one at once.
@@ -184,10 +171,8 @@ export class RotationEngine {
       await this.#store.releaseLease(lease);
       throw error;
     }
-    // A rotation resumed instead of started reads afresh.
     const done = this.#runWorker(stored, lease, rotation, {
       justStarted: !active,
-      checked: active ? undefined : checked,
     });
     return {
       rotation,
@@ -259,7 +244,12 @@ export class RotationEngine {
         if (status.rotationDueAt.getTime() > this.#deps.clock.now().getTime())
           continue;
         if (await this.isPaused(bindingId)) continue;
-        results.push(await this.rotate(bindingId, { trigger: 'schedule' }));
+        results.push(
+          await this.rotate(bindingId, {
+            trigger: 'schedule',
+            afterCheck: true,
+          }),
+        );
       } catch (error) {
         if (error instanceof RotationInProgressError) continue;
         this.#deps.logger.warn(
@@ -472,18 +462,10 @@ export class RotationEngine {
     history.catch(() => undefined); // awaited below
     const activeLookup = history.then(h => h.activeRotation);
     activeLookup.catch(() => undefined); // awaited below
-    // A rotation that follows needs AWSCURRENT's value: read it now rather than twice.
-    const dueAt = this.#rotationDueAt(stored);
     const inspection = await inspectCredential(
       this.#deps,
       stored,
       activeLookup,
-      {
-        readValue:
-          options.adopt &&
-          dueAt !== undefined &&
-          dueAt.getTime() <= now.getTime(),
-      },
     );
     const activeRotation = await activeLookup;
     let problems: DriftProblem[] = inspection.problems;
@@ -569,18 +551,6 @@ export class RotationEngine {
         bindingId: binding.id,
         problems,
       });
-    }
-    if (
-      options.adopt &&
-      inspection.reads &&
-      inspection.ownership.state !== 'unverified' &&
-      problems.length === 0 &&
-      !activeRotation &&
-      status.rotationDueAt &&
-      status.rotationDueAt.getTime() <= now.getTime()
-    ) {
-      // Due and healthy: a scheduled rotation follows at once, and may start from these reads.
-      this.#recentChecks.remember(checked, inspection.reads);
     }
     return status;
   }

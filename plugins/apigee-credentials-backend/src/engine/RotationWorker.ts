@@ -12,8 +12,25 @@ import { importStep } from './phases/import';
 import { promoteStep } from './phases/promote';
 import { rollbackStep } from './phases/rollback';
 import { testStep } from './phases/test';
-import { CheckedReads } from './recentChecks';
-import { RotationRecord, TERMINAL_PHASES } from './types';
+import { RotationPhase, RotationRecord, TERMINAL_PHASES } from './types';
+
+/**
+ * The protocol as one list: the step that takes a rotation on from each unfinished phase
+ * (docs/protocol.md). Each step stores the next phase before anything else happens, so a
+ * crash anywhere resumes at the last phase stored.
+ */
+const STEPS: Record<
+  Exclude<RotationPhase, 'completed' | 'failed'>,
+  (ctx: StepContext) => Promise<unknown>
+> = {
+  started: createStep, // → created: AWSPENDING holds the new key
+  created: importStep, // → imported: the key is in the app
+  imported: associateStep, // → associated: it has the current key's products
+  associated: testStep, // → tested: Apigee accepts it
+  tested: promoteStep, // → promoted: AWSCURRENT holds it (no way back)
+  promoted: finishStep, // → completed: AWSPENDING gone, old key's retirement scheduled
+  rolling_back: rollbackStep, // → failed: new key and AWSPENDING gone
+};
 
 /** Keeps a lease alive while a worker runs, and notices when it is lost. */
 class LeaseKeeper {
@@ -60,14 +77,11 @@ class LeaseKeeper {
 export interface WorkerOptions {
   /** The rotation was recorded by this run, so it has no secret version yet. */
   justStarted?: boolean;
-  /** What a check of the credential read just before (see RecentChecks). */
-  checked?: CheckedReads;
 }
 
 /**
- * Drives one rotation, holding its binding's lease, from its persisted phase to the end.
- * Each step does its (idempotent) external work and then records the next phase (stored at
- * once, or with the next one where a resumed run can redo the step: PHASES_STORED_WITH_NEXT),
+ * Drives one rotation, holding its binding's lease, from its stored phase to the end. Each
+ * step does its (idempotent) external work and then stores the next phase ({@link STEPS}),
  * so a crash anywhere resumes at the last stored phase. A failure before promotion rolls back.
  */
 export class RotationWorker {
@@ -142,8 +156,7 @@ export class RotationWorker {
                     withoutRollbackNote(ctx.rotation.error) ?? ''
                   }${ROLLBACK_PENDING}${message}]`
                 : message;
-            // Stored even where the phase is normally stored with the next: the run stops.
-            await ctx.advance(phase, { error: recorded }, { store: true });
+            await ctx.advance(phase, { error: recorded });
             return ctx.rotation;
           }
           const code = failureCode(error);
@@ -173,26 +186,10 @@ export class RotationWorker {
   }
 
   async #step(): Promise<void> {
-    const ctx = this.#ctx;
-    switch (ctx.rotation.phase) {
-      case 'started':
-        return createStep(ctx);
-      case 'created':
-        return importStep(ctx);
-      case 'imported':
-        return associateStep(ctx);
-      case 'associated':
-        return testStep(ctx);
-      case 'tested':
-        return promoteStep(ctx);
-      case 'promoted':
-        return finishStep(ctx);
-      case 'rolling_back':
-        await rollbackStep(ctx);
-        return undefined;
-      default:
-        throw new Error(`Unknown rotation phase ${ctx.rotation.phase}`);
-    }
+    const phase = this.#ctx.rotation.phase;
+    const step = STEPS[phase as keyof typeof STEPS];
+    if (!step) throw new Error(`Unknown rotation phase ${phase}`);
+    await step(this.#ctx);
   }
 
   #report(): void {

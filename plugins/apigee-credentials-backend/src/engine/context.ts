@@ -26,7 +26,6 @@ import {
 } from '../secrets/secretValue';
 import { Clock } from './clock';
 import { RotationFailure } from './failures';
-import { CheckedReads } from './recentChecks';
 import { RetryRunner } from './retry';
 import { CurrentCredential, PendingCredential, RunMemory } from './runMemory';
 import { SecretScrubber } from './scrub';
@@ -38,34 +37,11 @@ import {
   RotationRecord,
 } from './types';
 
-/**
- * Phases that are not written on their own but with the next phase that is: a run resuming
- * from the phase before can redo what follows them.
- *
- * - `imported`, `associated`: a run resuming at `created` finds the key already in the app
- *   (the import step looks first) and its products already there (association adds only
- *   what is missing and approves only what is pending), and the test step changes nothing.
- *   Undoing needs nothing they record: `created` holds the new key's fingerprint.
- * - `promoted`: a run resuming at `tested` finds AWSCURRENT already on the new version (the
- *   promotion is a compare-and-swap that then looks where the label is), and removing
- *   AWSPENDING again is a no-op. Should that run fail first, its rollback does no harm: a
- *   rollback first looks where AWSCURRENT is, and finishes the rotation when it has moved.
- *
- * `created` (the new key's fingerprint, before the key reaches Apigee) and `tested` (the key
- * passed, before AWSCURRENT moves) are always written before the next change is made.
- */
-export const PHASES_STORED_WITH_NEXT: ReadonlySet<RotationPhase> = new Set([
-  'imported',
-  'associated',
-  'promoted',
-]);
-
 /** Test and diagnostics hooks; a checkpoint is reached after each side effect and each write. */
 export interface EngineHooks {
   /**
    * Called with `<phase>:effect` once a step's external changes are made but before the
-   * phase is stored, and with `<phase>:persisted` right after it is stored (for a phase in
-   * {@link PHASES_STORED_WITH_NEXT}, once it is recorded in memory).
+   * phase is stored, and with `<phase>:persisted` right after it is stored.
    */
   checkpoint?(name: string, rotation: RotationRecord): Promise<void> | void;
 }
@@ -105,24 +81,18 @@ export class StepContext {
   readonly memory: RunMemory;
   /** Set once the lease is released with the rotation's completion (RotationStore.complete). */
   leaseReleased = false;
-  /** The phase the database holds: where a run resumes. */
-  #storedPhase: RotationPhase;
-  /** What phases in {@link PHASES_STORED_WITH_NEXT} recorded, for the next write. */
-  #unstored: RotationPatch = {};
   readonly logger: LoggerService;
 
   constructor(
     readonly deps: EngineDependencies,
     readonly stored: StoredBinding,
     readonly lease: Lease,
+    /** As the database holds it: every phase is stored as it is reached. */
     public rotation: RotationRecord,
-    options?: { justStarted?: boolean; checked?: CheckedReads },
+    options?: { justStarted?: boolean },
   ) {
-    this.#storedPhase = rotation.phase;
     // A rotation recorded by this very run has no secret version yet: its id is new.
     this.memory = new RunMemory({ pendingKnownAbsent: options?.justStarted });
-    this.memory.current = options?.checked?.current;
-    this.memory.app = options?.checked?.app;
     this.binding = stored.binding;
     this.appRef = { developer: this.binding.developer, app: this.binding.app };
     this.fields = {
@@ -158,27 +128,23 @@ export class StepContext {
   }
 
   /**
-   * Stores the move to `to` (fenced by the lease), together with what the phases recorded
-   * since the last write noted, and reports it; a phase in {@link PHASES_STORED_WITH_NEXT}
-   * is only recorded in memory, unless `store` asks for the write (a run that stops there).
+   * Stores the move to `to` (fenced by the lease) before anything else happens, and reports
+   * it. A run that stops in its phase (`to` is the phase it is in) stores its patch only.
    */
   async advance(
     to: RotationPhase,
     patch: RotationPatch = {},
-    options?: { store?: boolean },
   ): Promise<RotationRecord> {
     await this.checkpoint(`${to}:effect`);
     const from = this.rotation.phase;
-    if (PHASES_STORED_WITH_NEXT.has(to) && !options?.store) {
-      this.#unstored = { ...this.#unstored, ...patch };
-      this.rotation = {
-        ...withPatch(this.rotation, patch),
-        phase: to,
-        updatedAt: this.now,
-      };
-    } else {
-      await this.#store(to, patch);
-    }
+    this.rotation = await this.deps.store.transition(
+      this.lease,
+      this.rotation.id,
+      from,
+      to,
+      patch,
+      this.now,
+    );
     if (from !== to) {
       this.logger.info(
         `Rotation ${this.rotation.id} of ${this.binding.id}: ${from} → ${to}`,
@@ -194,46 +160,14 @@ export class StepContext {
     return this.rotation;
   }
 
-  /**
-   * Stores now a phase that was only recorded in memory, before the run waits (the test step
-   * waiting for Apigee's key cache): the progress users see, such as the Rotate button's
-   * steps, then stays true during the wait.
-   */
-  async storePhase(): Promise<void> {
-    if (this.rotation.phase !== this.#storedPhase) {
-      await this.#store(this.rotation.phase, {});
-    }
-  }
-
-  /** Writes the move from the stored phase to `to`, with what unstored phases noted. */
-  async #store(to: RotationPhase, patch: RotationPatch): Promise<void> {
-    this.rotation = await this.deps.store.transition(
-      this.lease,
-      this.rotation.id,
-      this.#storedPhase,
-      to,
-      { ...this.#unstored, ...patch },
-      this.now,
-    );
-    this.#storedPhase = to;
-    this.#unstored = {};
-  }
-
-  /**
-   * Stores the completion (RotationStore.complete) from the phase the database holds, with
-   * what unstored phases noted; the lease goes with it.
-   */
-  async complete(
-    completion: Omit<CompletionRecord, 'from' | 'patch'>,
-  ): Promise<RotationRecord> {
+  /** Stores `promoted → completed` (RotationStore.complete); the lease goes with it. */
+  async complete(completion: CompletionRecord): Promise<RotationRecord> {
     this.rotation = await this.deps.store.complete(
       this.lease,
       this.rotation.id,
-      { ...completion, from: this.#storedPhase, patch: this.#unstored },
+      completion,
       this.now,
     );
-    this.#storedPhase = this.rotation.phase;
-    this.#unstored = {};
     this.leaseReleased = true;
     return this.rotation;
   }
@@ -342,19 +276,6 @@ export class StepContext {
       this.deps.secrets.describeStages(this.binding.secret),
     );
   }
-}
-
-/** A rotation with a patch applied as the store would apply it (null clears a field). */
-function withPatch(
-  rotation: RotationRecord,
-  patch: RotationPatch,
-): RotationRecord {
-  const next: Record<string, unknown> = { ...rotation };
-  for (const [field, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    next[field] = value === null ? undefined : value;
-  }
-  return next as unknown as RotationRecord;
 }
 
 /** The key of an app whose consumer key has the given fingerprint. */

@@ -18,44 +18,42 @@ const WORKER = resolve(__dirname, '../__testUtils__/crashWorker.ts');
 
 /**
  * Where the worker process is killed: `<phase>:effect` is after the step's external change
- * and before its phase is stored; `<phase>:persisted` is right after. Together they cover
- * both sides of every step of the protocol (docs/protocol.md), forward and rollback.
- * `imported` and `associated` are written only with `tested`, and `promoted` with `completed`
- * (PHASES_STORED_WITH_NEXT): until then the database says `created` while the key is
- * already imported, associated or tested, and `tested` while AWSCURRENT has already moved.
+ * and before its phase is stored; `<phase>:persisted` is right after. Every phase is stored
+ * as it is reached, so the kill points are both sides of every phase of the protocol
+ * (docs/protocol.md), forward and rollback, and the database holds the phase before.
  */
+const FORWARD: RotationPhase[] = [
+  'started',
+  'created',
+  'imported',
+  'associated',
+  'tested',
+  'promoted',
+  'completed',
+];
+// These rotations fail their test step (the probe never passes) and roll back.
+const ROLLBACK: RotationPhase[] = ['associated', 'rolling_back', 'failed'];
+
+function killPoints(phases: RotationPhase[], outcome: 'completed' | 'failed') {
+  return phases.slice(1).flatMap((phase, i) => [
+    { at: `${phase}:effect`, storedPhase: phases[i], outcome },
+    { at: `${phase}:persisted`, storedPhase: phase, outcome },
+  ]);
+}
+
 const KILL_POINTS: Array<{
   at: string;
   storedPhase: RotationPhase;
   outcome: 'completed' | 'failed';
 }> = [
+  // `started` is stored with the lease, before any side effect.
   { at: 'started:persisted', storedPhase: 'started', outcome: 'completed' },
-  { at: 'created:effect', storedPhase: 'started', outcome: 'completed' },
-  { at: 'created:persisted', storedPhase: 'created', outcome: 'completed' },
-  { at: 'imported:effect', storedPhase: 'created', outcome: 'completed' },
-  { at: 'imported:persisted', storedPhase: 'created', outcome: 'completed' },
-  { at: 'associated:effect', storedPhase: 'created', outcome: 'completed' },
-  {
-    at: 'associated:persisted',
-    storedPhase: 'created',
-    outcome: 'completed',
-  },
-  { at: 'tested:effect', storedPhase: 'created', outcome: 'completed' },
-  { at: 'tested:persisted', storedPhase: 'tested', outcome: 'completed' },
-  { at: 'promoted:effect', storedPhase: 'tested', outcome: 'completed' },
-  { at: 'promoted:persisted', storedPhase: 'tested', outcome: 'completed' },
-  { at: 'completed:effect', storedPhase: 'tested', outcome: 'completed' },
-  { at: 'completed:persisted', storedPhase: 'completed', outcome: 'completed' },
-  // These rotations fail their test step (the probe never passes) and roll back; waiting
-  // between probes, the test step stored `associated` (StepContext.storePhase).
-  { at: 'rolling_back:effect', storedPhase: 'associated', outcome: 'failed' },
-  {
-    at: 'rolling_back:persisted',
-    storedPhase: 'rolling_back',
-    outcome: 'failed',
-  },
-  { at: 'failed:effect', storedPhase: 'rolling_back', outcome: 'failed' },
+  ...killPoints(FORWARD, 'completed'),
+  ...killPoints(ROLLBACK, 'failed'),
 ];
+/** Killed after the terminal phase was stored: nothing is left to resume. */
+const finished = (at: string) =>
+  at === 'completed:persisted' || at === 'failed:persisted';
 
 const targets = [
   { kind: 'sqlite-file', tag: 'sqlite' },
@@ -236,7 +234,9 @@ describe.each(targets)('crash safety on $kind', ({ kind, tag }) => {
     const resumed = JSON.parse(
       resumedLine!.slice('RESUMED '.length),
     ) as RotationRecord[];
-    expect(resumed).toHaveLength(KILL_POINTS.length - 1); // all but the one already completed
+    expect(resumed).toHaveLength(
+      KILL_POINTS.filter(p => !finished(p.at)).length,
+    );
 
     // 3. Every credential ends consistent and working.
     for (const [index, point] of KILL_POINTS.entries()) {
@@ -282,7 +282,7 @@ describe.each(targets)('crash safety on $kind', ({ kind, tag }) => {
         ).sort(),
         currentIsNew: completed,
         recordedNewKey: completed,
-        attempts: point.at === 'completed:persisted' ? 1 : 2,
+        attempts: finished(point.at) ? 1 : 2,
         errorCode: completed ? null : 'probe',
       });
       expect({ ...context, works: await world.currentWorks(name) }).toEqual({

@@ -13,7 +13,6 @@ import {
   readSecretCredential,
 } from '../secrets/secretValue';
 import { EngineDependencies, findKeyByFingerprint } from './context';
-import { CheckedReads } from './recentChecks';
 import { CurrentCredential } from './runMemory';
 import { DriftProblem, RotationRecord } from './types';
 
@@ -28,8 +27,6 @@ export interface Inspection {
   currentKey?: ApiKeyDetails;
   /** The version in AWSCURRENT whose key {@link currentKeyFingerprint} is. */
   currentVersionId?: string;
-  /** What was read, when the secret's value was read (key material: memory only). */
-  reads?: CheckedReads;
 }
 
 /**
@@ -39,8 +36,8 @@ export interface Inspection {
  * 1. Ownership: the secret's tag and the app's attribute must name the entity or its owner
  *    (or an admin approved the binding). Otherwise nothing else is read or reported.
  * 2. The secret's value is read only when AWSCURRENT is on another version than the one
- *    recorded (changed outside the plugin, or never seen), or when `readValue` asks for it
- *    (a rotation follows and needs it). A fleet with no drift reads no secret value.
+ *    recorded (changed outside the plugin, or never seen). A fleet with no drift reads no
+ *    secret value; a rotation reads it itself.
  * 3. Drift: the secret is missing or malformed, the key is missing from the app, revoked,
  *    expired or without approved products, the app or developer is disabled, or the key was
  *    replaced outside the plugin. Nothing is repaired.
@@ -53,19 +50,13 @@ export async function inspectCredential(
     | RotationRecord
     | undefined
     | Promise<RotationRecord | undefined>,
-  options: { readValue: boolean },
 ): Promise<Inspection> {
   const { binding } = stored;
   const appRead = readApp(deps, stored);
   appRead.catch(() => undefined); // awaited below
-  // The value is read beside the metadata when it will be needed and the binding is not
-  // known to be someone else's: a first check (its key is not known yet), or a proven
-  // binding whose rotation follows. It is dropped unless the ownership holds.
-  const valueRead =
-    !stored.ownership ||
-    (options.readValue && stored.ownership.state !== 'unverified')
-      ? readCurrent(deps, stored)
-      : undefined;
+  // A first check needs the value (the key is not known yet): read beside the metadata, and
+  // dropped unless the ownership holds.
+  const valueRead = stored.ownership ? undefined : readCurrent(deps, stored);
   valueRead?.catch(() => undefined); // awaited below
   const described = await deps.retry.run('describe the secret', () =>
     deps.secrets.describeSecret(binding.secret),
@@ -100,7 +91,6 @@ export async function inspectCredential(
   let current: CurrentCredential | undefined;
   let currentKeyFingerprint: string;
   if (
-    !options.readValue &&
     currentVersionId === stored.currentVersionId &&
     stored.currentKeyFingerprint
   ) {
@@ -154,7 +144,6 @@ export async function inspectCredential(
     currentKeyFingerprint,
     currentKey,
     currentVersionId: current?.versionId ?? currentVersionId,
-    reads: current ? { current, app } : undefined,
   };
 }
 

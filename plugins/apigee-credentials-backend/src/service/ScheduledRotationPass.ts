@@ -111,7 +111,10 @@ export class ScheduledRotationPass {
         await alerts.onChecked(row, status, now());
         return due ? 'outside-window' : 'checked';
       }
-      const result = await engine.rotate(row.id, { trigger: 'schedule' });
+      const result = await engine.rotate(row.id, {
+        trigger: 'schedule',
+        afterCheck: true,
+      });
       return result.phase === 'completed' ? 'rotated' : 'checked';
     } catch (error) {
       if (error instanceof RotationInProgressError) return 'checked';

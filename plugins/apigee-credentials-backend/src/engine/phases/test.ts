@@ -86,7 +86,6 @@ export async function testStep(ctx: StepContext): Promise<void> {
         );
       }
       ctx.logger.debug(`Probe of the new key: ${result.detail}; trying again`);
-      await ctx.storePhase();
       await clock.sleep(Math.min(settings.testIntervalMs, remaining));
     }
   } else {
@@ -99,7 +98,6 @@ export async function testStep(ctx: StepContext): Promise<void> {
           wait,
         )} for Apigee's key cache before promoting`,
       );
-      await ctx.storePhase();
       await clock.sleep(wait);
     }
   }
