@@ -10,6 +10,11 @@ import { Lease, LeaseLostError } from './RotationStore';
  * anything: PostgreSQL keeps the row locked until the commit, so a takeover waits for the
  * write and then sees the lease renewed; SQLite runs one writing transaction at a time, and
  * knex leaves the clause out there.
+ *
+ * Both databases share this path. A PostgreSQL-only form of the phase moves, the most frequent
+ * write (fence and write in one statement: one round trip instead of five), measured no
+ * better: fleet ratio 1.89 against 1.93, means of six interleaved runs each (300 credentials,
+ * two busy cores; single runs varied by ±0.15).
  */
 export class LeaseTable {
   constructor(private readonly db: Knex, private readonly durationMs: number) {}
