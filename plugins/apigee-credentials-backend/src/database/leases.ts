@@ -6,10 +6,10 @@ import { Lease, LeaseLostError } from './RotationStore';
 /**
  * The `leases` table: one row per binding, with its holder, fencing token and expiry.
  *
- * Writes read the lease row `FOR UPDATE` inside their transaction before they change
- * anything: PostgreSQL keeps the row locked until the commit, so a takeover waits for the
- * write and then sees the lease renewed; SQLite runs one writing transaction at a time, and
- * knex leaves the clause out there.
+ * Writes renew the lease row with a statement conditional on their token, first thing in
+ * their transaction: PostgreSQL keeps the row locked until the commit, so a takeover waits
+ * for the write and then sees the lease renewed; SQLite runs one writing transaction at a
+ * time.
  *
  * Both databases share this path. A PostgreSQL-only form of the phase moves, the most frequent
  * write (fence and write in one statement: one round trip instead of five), measured no
@@ -53,9 +53,11 @@ export class LeaseTable {
   }
 
   /**
-   * The fencing check of every state change: locks the lease row, throws LeaseLostError
-   * unless `lease` is still the binding's lease, then renews it (or, with `release`,
-   * deletes it: the rotation is over).
+   * The fencing check of every state change: renews the lease only if `lease` is still the
+   * binding's lease (or, with `release`, deletes it: the rotation is over), and throws
+   * LeaseLostError otherwise. One conditional statement: on PostgreSQL the row it changes
+   * stays locked until the commit, so a takeover waits for the write and then sees the lease
+   * renewed.
    */
   async hold(
     trx: Knex.Transaction,
@@ -63,14 +65,14 @@ export class LeaseTable {
     now: Date,
     options?: { release?: boolean },
   ): Promise<void> {
-    const row = await trx('leases')
-      .where({ binding_id: lease.bindingId })
-      .forUpdate()
-      .first('token');
-    if (row?.token !== lease.token) throw leaseLost(lease);
-    const ours = trx('leases').where({ binding_id: lease.bindingId });
-    if (options?.release) await ours.delete();
-    else await ours.update({ expires_at: this.#expiry(now) });
+    const ours = trx('leases').where({
+      binding_id: lease.bindingId,
+      token: lease.token,
+    });
+    const changed = options?.release
+      ? await ours.delete()
+      : await ours.update({ expires_at: this.#expiry(now) });
+    if (changed !== 1) throw leaseLost(lease);
   }
 
   /** Extends the lease; false when it was lost. */
