@@ -39,7 +39,7 @@ export interface EngineSettings {
   keyLength: number;
   secretLength: number;
   retry: RetrySettings;
-  /** How many due key deletions one `runDueDeletions` call handles. */
+  /** How many old keys one `retireOldKeys` call moves on (traffic check, revocation, deletion). */
   deletionBatchSize: number;
   /**
    * How often each binding is checked live (Apigee app, secret metadata) when nothing is
