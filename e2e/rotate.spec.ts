@@ -114,7 +114,7 @@ test('an owner rotates the orders-service credential from its tab', async ({
   const oldState = page.getByTestId(`old-key-state-prod-${short}`);
   await expect(oldState).toHaveText('In grace');
   await page
-    .getByRole('button', { name: `Revoke old key ${before} of prod` })
+    .getByRole('button', { name: `Revoke now: old key ${before} of prod` })
     .click();
   const dialog = page.getByRole('dialog');
   await expect(dialog.getByTestId('traffic-figures')).toBeVisible();

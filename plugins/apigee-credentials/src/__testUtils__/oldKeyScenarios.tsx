@@ -18,7 +18,7 @@ import {
 import { answerOwnerActions, errorResponse, fakeBackend } from './backend';
 import type { EntityTabHarness, EntityTabScenario } from './entityTabScenarios';
 
-const REVOKE = `Revoke old key ${OLD_KEY_FINGERPRINT} of prod`;
+const REVOKE = `Revoke now: old key ${OLD_KEY_FINGERPRINT} of prod`;
 const RESTORE = `Restore old key ${OLD_KEY_FINGERPRINT} of prod`;
 const PAUSE = 'Pause scheduled rotation of prod';
 const RESUME = 'Resume scheduled rotation of prod';
@@ -367,7 +367,12 @@ async function ownerActionsAreHiddenWithoutPermission(
   expect(await screen.findByTestId('rotate-denied-note')).toBeInTheDocument();
   expect(screen.getByTestId('old-keys-prod')).toHaveTextContent('Still used');
   expect(screen.getByTestId('paused-prod')).toHaveTextContent('freeze');
-  for (const name of [/^Revoke old key/, /^Restore old key/, PAUSE, RESUME]) {
+  for (const name of [
+    /^Revoke now: old key/,
+    /^Restore old key/,
+    PAUSE,
+    RESUME,
+  ]) {
     expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
   }
   expect(

@@ -45,7 +45,7 @@ function RevokeOldKeyButton(props: OldKeyActionProps) {
       <Button
         size="small"
         color="secondary"
-        aria-label={`Revoke old key ${fingerprint} of ${environment}`}
+        aria-label={`Revoke now: old key ${fingerprint} of ${environment}`}
         onClick={() => setOpen(true)}
         style={{ whiteSpace: 'nowrap' }}
       >
