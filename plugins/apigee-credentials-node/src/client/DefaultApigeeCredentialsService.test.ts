@@ -11,7 +11,7 @@ import type {
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { http, offTheDocument } from '../__testUtils__/openApiContract';
+import { http, offTheDocument } from '@keyrotation/apigee-credentials-contract';
 import { DefaultApigeeCredentialsService } from './DefaultApigeeCredentialsService';
 
 const BASE_URL = 'http://backend.test/api/apigee-credentials';

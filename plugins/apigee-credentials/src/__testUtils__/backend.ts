@@ -6,7 +6,7 @@ import type {
   RotationSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
 import { daysFromNow, oldKey, STILL_USED_TRAFFIC } from './fixtures';
-import { http } from './openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 const BASE = '*/api/apigee-credentials/v1';
 /** The credentials of any entity (tests tell entities apart by their fixtures). */

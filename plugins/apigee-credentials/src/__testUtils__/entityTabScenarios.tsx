@@ -14,7 +14,7 @@ import {
 } from './fixtures';
 import { CREDENTIALS_URL, errorBody, fakeBackend } from './backend';
 import { OLD_KEY_SCENARIOS } from './oldKeyScenarios';
-import { http } from './openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 /** How one frontend system renders the entity tab for a test. */
 export interface EntityTabHarness {

@@ -7,7 +7,7 @@ import {
   oldKey,
   STILL_USED_TRAFFIC,
 } from './fixtures';
-import { http } from './openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 export const FLEET: CredentialSummary[] = [
   credential({

@@ -8,7 +8,7 @@ import {
 import { ResponseError } from '@backstage/errors';
 import { ApigeeCredentialsClient } from './ApigeeCredentialsClient';
 import { credential, oldKey, rotation } from '../__testUtils__/fixtures';
-import { http } from '../__testUtils__/openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 const BASE = 'http://backstage.test/api/apigee-credentials';
 const server = setupServer();

@@ -13,7 +13,7 @@ import {
   CheckpointStore,
   createTestActionContext,
 } from '../__testUtils__/mockActionContext';
-import { http, offTheDocument } from '../__testUtils__/openApiContract';
+import { http, offTheDocument } from '@keyrotation/apigee-credentials-contract';
 import { createProvisionAction } from './provision';
 import { examples } from './provision.examples';
 import type { ProvisionActionInput } from './provisionRequest';

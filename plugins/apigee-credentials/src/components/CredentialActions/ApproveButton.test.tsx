@@ -21,7 +21,7 @@ import {
 } from '../../__testUtils__/fixtures';
 import { CREDENTIALS_URL, fakeBackend } from '../../__testUtils__/backend';
 import { authorizeFor } from '../../__testUtils__/permissions';
-import { http } from '../../__testUtils__/openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 // In a file of its own: the admin answer is cached per test file (see authorizeFor).
 const server = setupServer();

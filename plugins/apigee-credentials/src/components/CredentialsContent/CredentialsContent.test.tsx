@@ -33,7 +33,7 @@ import {
   EntityTabHarness,
   SCENARIO_TIMEOUT_MS,
 } from '../../__testUtils__/entityTabScenarios';
-import { http } from '../../__testUtils__/openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 const server = setupServer();
 registerMswTestHooks(server);

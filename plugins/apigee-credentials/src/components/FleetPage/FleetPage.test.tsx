@@ -14,7 +14,7 @@ import { ApigeeCredentialsClient } from '../../api/ApigeeCredentialsClient';
 import { apigeeCredentialsApiRef } from '../../api/ref';
 import { LegacyFleetPage } from './LegacyFleetPage';
 import { fakeFleet } from '../../__testUtils__/fleet';
-import { http } from '../../__testUtils__/openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 const server = setupServer();
 registerMswTestHooks(server);

@@ -22,7 +22,7 @@ import {
   unboundEntity,
 } from '../../__testUtils__/fixtures';
 import { CREDENTIALS_URL, fakeBackend } from '../../__testUtils__/backend';
-import { http } from '../../__testUtils__/openApiContract';
+import { http } from '@keyrotation/apigee-credentials-contract';
 
 const server = setupServer();
 registerMswTestHooks(server);

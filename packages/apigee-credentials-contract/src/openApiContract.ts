@@ -15,17 +15,14 @@
  * backend, a proxy's error page, an identifier that needs encoding) says so and why:
  * `offTheDocument(reply, why)` or `{ requestOffTheDocument: why }`; the mark must be needed.
  *
- * The same file is in the src/__testUtils__ of apigee-credentials, apigee-credentials-node
- * and scaffolder-backend-module-apigee-credentials (a frontend and two backend packages
- * cannot share test code without publishing it); openApiContract.test.ts in
- * apigee-credentials-node checks that the copies are identical.
+ * It lives in this private workspace package so that the frontend plugin, the node client
+ * and the scaffolder module share it as a devDependency without publishing it.
  */
 // Tests run on Node, also the frontend's: the document is read from the backend package.
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-// The one place that may use msw's own `http` (see the packages' .eslintrc.js).
-// eslint-disable-next-line no-restricted-imports
+// The one place that uses msw's own `http` (the plugins' .eslintrc.js forbid it in tests).
 import { http as mswHttp } from 'msw';
 import type {
   HttpResponseResolver,
@@ -36,7 +33,9 @@ import { parse as parseYaml } from 'yaml';
 
 /** Where the backend plugin is mounted; the document's paths are relative to it. */
 const MOUNT_POINT = '/api/apigee-credentials';
-const DOCUMENT_FILE = `${__dirname}/../../../apigee-credentials-backend/src/schema/openapi.yaml`;
+// A test helper, never built: its source sits in the repository beside the backend plugin.
+// eslint-disable-next-line no-restricted-syntax
+const DOCUMENT_FILE = `${__dirname}/../../../plugins/apigee-credentials-backend/src/schema/openapi.yaml`;
 const DOCUMENT_ID = 'openapi.yaml';
 
 type SchemaObject = Record<string, unknown>;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
@@ -232,16 +231,5 @@ describe('openApiContract', () => {
         'OpenAPI document of the apigee-credentials backend: the reply of ListEntityCredentials (GET /v1/entities/{namespace}/{kind}/{name}/credentials) with status 200 is marked off the document (a leak) but matches it',
       ]);
     });
-  });
-
-  it('is the same file in every package that fakes the backend', () => {
-    const copy = (plugin: string) =>
-      readFileSync(
-        `${__dirname}/../../../${plugin}/src/__testUtils__/openApiContract.ts`,
-        'utf8',
-      );
-    const own = copy('apigee-credentials-node');
-    expect(copy('apigee-credentials')).toBe(own);
-    expect(copy('scaffolder-backend-module-apigee-credentials')).toBe(own);
   });
 });
