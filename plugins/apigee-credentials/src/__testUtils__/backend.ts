@@ -5,7 +5,7 @@ import type {
   Page,
   RotationSummary,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
-import { daysFromNow, oldKey, STILL_USED_TRAFFIC } from './fixtures';
+import { daysFromNow, oldKey, stillUsedTraffic } from './fixtures';
 import { http } from '@keyrotation/apigee-credentials-contract';
 
 const BASE = '*/api/apigee-credentials/v1';
@@ -103,7 +103,7 @@ export function answerOwnerActions(
 ): OwnerActionRequest[] {
   const requests: OwnerActionRequest[] = [];
   const defaults: Record<OwnerActionRequest['action'], Answer> = {
-    traffic: () => HttpResponse.json(STILL_USED_TRAFFIC),
+    traffic: () => HttpResponse.json(stillUsedTraffic()),
     revoke: () =>
       HttpResponse.json(
         oldKey({

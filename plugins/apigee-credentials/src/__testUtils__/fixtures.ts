@@ -261,8 +261,12 @@ export function oldKey(overrides: Partial<OldKeySummary> = {}): OldKeySummary {
   };
 }
 
-/** Traffic of a key still used: 42 calls in the hour up to 5 minutes ago. */
-export const STILL_USED_TRAFFIC = {
+/**
+ * Traffic of a key still used: 42 calls in the hour up to 5 minutes ago, last call 6 minutes ago.
+ * Built at each use (a function, not a constant) so that "6 minutes ago" still holds when a slow
+ * test file reaches it a minute after the module loaded (the tab rounds to the nearest minute).
+ */
+export const stillUsedTraffic = () => ({
   calls: 42,
   lastCallAt: minutesFromNow(-6),
   windowStart: minutesFromNow(-65),
@@ -271,7 +275,7 @@ export const STILL_USED_TRAFFIC = {
     { proxy: 'orders-v1', client: '10.0.0.7', calls: 40 },
     { client: '10.0.0.9', calls: 2 },
   ],
-};
+});
 
 /** What the tab must show for an old key in each state. */
 export interface OldKeyCase {
@@ -292,7 +296,9 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'in its grace period',
     state: 'in-grace',
-    oldKey: oldKey({ graceEndsAt: daysFromNow(20 / 24) }),
+    get oldKey() {
+      return oldKey({ graceEndsAt: daysFromNow(20 / 24) });
+    },
     chip: 'In grace',
     text: /^In grace until .+ \(in 20 hours\); then the plugin checks whether anything still calls with it\.$/,
     deadline: 'revoked in 6 days if still used',
@@ -301,11 +307,13 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'silent at the last check',
     state: 'checking',
-    oldKey: oldKey({
-      state: 'checking',
-      nextCheckAt: minutesFromNow(10.5),
-      traffic: { ...STILL_USED_TRAFFIC, calls: 0, sources: [] },
-    }),
+    get oldKey() {
+      return oldKey({
+        state: 'checking',
+        nextCheckAt: minutesFromNow(10.5),
+        traffic: { ...stillUsedTraffic(), calls: 0, sources: [] },
+      });
+    },
     chip: 'Checking',
     text: /^No calls seen in the last hour\. Checked again in 10 minutes; deleted if still silent\.$/,
     deadline: 'revoked in 6 days if still used',
@@ -314,11 +322,13 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'still used',
     state: 'in-use',
-    oldKey: oldKey({
-      state: 'in-use',
-      deadlineAt: daysFromNow(3),
-      traffic: STILL_USED_TRAFFIC,
-    }),
+    get oldKey() {
+      return oldKey({
+        state: 'in-use',
+        deadlineAt: daysFromNow(3),
+        traffic: stillUsedTraffic(),
+      });
+    },
     chip: 'Still used',
     text: /^Still used: 42 calls in the last hour, last call 6 minutes ago, by proxy orders-v1 from 10\.0\.0\.7 \(40 calls\), from 10\.0\.0\.9 \(2 calls\)\.$/,
     deadline: 'revoked in 3 days if still used',
@@ -327,11 +337,13 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'waiting for analytics',
     state: 'waiting-for-analytics',
-    oldKey: oldKey({
-      state: 'waiting-for-analytics',
-      reason: 'analytics is not configured for environment prod',
-      nextCheckAt: minutesFromNow(30.5),
-    }),
+    get oldKey() {
+      return oldKey({
+        state: 'waiting-for-analytics',
+        reason: 'analytics is not configured for environment prod',
+        nextCheckAt: minutesFromNow(30.5),
+      });
+    },
     chip: 'Waiting for analytics',
     text: /^Waiting for analytics: analytics is not configured for environment prod\. Never deleted on missing data; checked again in 30 minutes\.$/,
     deadline: 'revoked in 6 days if still used',
@@ -340,13 +352,15 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'revoked and restorable',
     state: 'revoked',
-    oldKey: oldKey({
-      state: 'revoked',
-      deadlineAt: daysFromNow(-2 / 24),
-      revokedAt: daysFromNow(-2 / 24),
-      revokedBy: 'user:default/jane',
-      restorableUntil: daysFromNow(3),
-    }),
+    get oldKey() {
+      return oldKey({
+        state: 'revoked',
+        deadlineAt: daysFromNow(-2 / 24),
+        revokedAt: daysFromNow(-2 / 24),
+        revokedBy: 'user:default/jane',
+        restorableUntil: daysFromNow(3),
+      });
+    },
     chip: 'Revoked',
     text: /^Revoked 2 hours ago by jane; restorable until .+ \(in 3 days\)\.$/,
     deadline: '–',
@@ -355,11 +369,13 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'revoked past its restore window',
     state: 'revoked',
-    oldKey: oldKey({
-      state: 'revoked',
-      revokedAt: daysFromNow(-4),
-      restorableUntil: daysFromNow(-1),
-    }),
+    get oldKey() {
+      return oldKey({
+        state: 'revoked',
+        revokedAt: daysFromNow(-4),
+        restorableUntil: daysFromNow(-1),
+      });
+    },
     chip: 'Revoked',
     text: /^Revoked 4 days ago at its deadline; the restore window is over, so it is deleted next\.$/,
     deadline: '–',
@@ -367,7 +383,9 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'deleted',
     state: 'deleted',
-    oldKey: oldKey({ state: 'deleted', deletedAt: daysFromNow(-1) }),
+    get oldKey() {
+      return oldKey({ state: 'deleted', deletedAt: daysFromNow(-1) });
+    },
     chip: 'Deleted',
     text: /^Deleted 24 hours ago\.$/,
     deadline: '–',
@@ -375,10 +393,12 @@ export const OLD_KEY_CASES: OldKeyCase[] = [
   {
     name: 'blocked',
     state: 'blocked',
-    oldKey: oldKey({
-      state: 'blocked',
-      reason: 'The secret holds this key as AWSCURRENT.',
-    }),
+    get oldKey() {
+      return oldKey({
+        state: 'blocked',
+        reason: 'The secret holds this key as AWSCURRENT.',
+      });
+    },
     chip: 'Blocked',
     text: /^Blocked: this key is in AWSCURRENT again, so it is never deleted\. The secret holds this key as AWSCURRENT\.$/,
     deadline: '–',

@@ -1,12 +1,7 @@
 import { HttpResponse } from 'msw';
 import type { SetupServer } from 'msw/node';
 import type { CredentialSummary } from '@keyrotation/backstage-plugin-apigee-credentials-common';
-import {
-  credential,
-  daysFromNow,
-  oldKey,
-  STILL_USED_TRAFFIC,
-} from './fixtures';
+import { credential, daysFromNow, oldKey, stillUsedTraffic } from './fixtures';
 import { http } from '@keyrotation/apigee-credentials-contract';
 
 export const FLEET: CredentialSummary[] = [
@@ -26,7 +21,7 @@ export const FLEET: CredentialSummary[] = [
     status: 'overdue',
     ageDays: 97,
     keyFingerprint: 'fp-pay111',
-    oldKeys: [oldKey({ state: 'in-use', traffic: STILL_USED_TRAFFIC })],
+    oldKeys: [oldKey({ state: 'in-use', traffic: stillUsedTraffic() })],
   }),
   credential({
     id: 'staging',

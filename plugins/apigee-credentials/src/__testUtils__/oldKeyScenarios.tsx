@@ -13,7 +13,7 @@ import {
   OLD_KEY_SHORT,
   OldKeyCase,
   rotation,
-  STILL_USED_TRAFFIC,
+  stillUsedTraffic,
 } from './fixtures';
 import { answerOwnerActions, errorResponse, fakeBackend } from './backend';
 import type { EntityTabHarness, EntityTabScenario } from './entityTabScenarios';
@@ -23,11 +23,13 @@ const RESTORE = `Restore old key ${OLD_KEY_FINGERPRINT} of prod`;
 const PAUSE = 'Pause scheduled rotation of prod';
 const RESUME = 'Resume scheduled rotation of prod';
 
-const stillUsed = oldKey({
-  state: 'in-use',
-  deadlineAt: daysFromNow(3),
-  traffic: STILL_USED_TRAFFIC,
-});
+/** Built at each use so that its relative times hold in a slow run. */
+const stillUsed = () =>
+  oldKey({
+    state: 'in-use',
+    deadlineAt: daysFromNow(3),
+    traffic: stillUsedTraffic(),
+  });
 const revoked = OLD_KEY_CASES.find(
   c => c.name === 'revoked and restorable',
 )!.oldKey;
@@ -80,7 +82,7 @@ async function revokeShowsTrafficThenAsks(
   const user = userEvent.setup();
   const calls = fakeBackend(server, {
     credentials: [
-      [credential({ oldKeys: [stillUsed] })],
+      [credential({ oldKeys: [stillUsed()] })],
       [credential({ oldKeys: [revoked] })],
     ],
   });
@@ -144,7 +146,7 @@ async function revokeWithoutAnalyticsSaysWhyAndShowsRefusal(
 ) {
   const user = userEvent.setup();
   fakeBackend(server, {
-    credentials: [[credential({ oldKeys: [stillUsed] })]],
+    credentials: [[credential({ oldKeys: [stillUsed()] })]],
   });
   const requests = answerOwnerActions(server, {
     traffic: () =>
@@ -193,7 +195,7 @@ async function restoreBringsBackARevokedKey(
   fakeBackend(server, {
     credentials: [
       [credential({ oldKeys: [revoked] })],
-      [credential({ oldKeys: [stillUsed] })],
+      [credential({ oldKeys: [stillUsed()] })],
     ],
   });
   const requests = answerOwnerActions(server);
@@ -352,7 +354,7 @@ async function ownerActionsAreHiddenWithoutPermission(
     credentials: [
       [
         credential({
-          oldKeys: [stillUsed, { ...revoked, keyFingerprint: 'sha256:ffff' }],
+          oldKeys: [stillUsed(), { ...revoked, keyFingerprint: 'sha256:ffff' }],
           paused: {
             by: 'user:default/jane',
             at: daysFromNow(-1),

@@ -1,7 +1,7 @@
 import {
   minutesFromNow,
   oldKey,
-  STILL_USED_TRAFFIC,
+  stillUsedTraffic,
 } from '../../__testUtils__/fixtures';
 import {
   describeDeadline,
@@ -14,7 +14,7 @@ import {
 } from './describeOldKey';
 
 const window = (minutes: number) => ({
-  ...STILL_USED_TRAFFIC,
+  ...stillUsedTraffic(),
   windowStart: minutesFromNow(-minutes),
   checkedAt: minutesFromNow(0),
 });
