@@ -7,6 +7,7 @@ import knexFactory, { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { findSecretLeaks } from '../__testUtils__/leaks';
 import { TestWorld } from '../__testUtils__/world';
+import type { FaultRule } from '@keyrotation/apigee-sandbox';
 import type { CrashWorkerArgs } from '../__testUtils__/crashWorker';
 import { RotationPhase, RotationRecord } from './types';
 
@@ -65,14 +66,90 @@ const targets = [
 
 const scenarioName = (index: number, tag: string) => `crash-${index}-${tag}`;
 
+/** How long the sandbox holds an answer: past the kill, within the worker's request timeout. */
+const HOLD_MS = 20_000;
+
+/**
+ * Kill points that the engine gets no say in: the worker is in the middle of an HTTP request
+ * (the sandbox holds the answer, having carried the operation out or not yet), or in the
+ * middle of a database transaction (its statements ran, its COMMIT was never sent). The
+ * database holds `storedPhase`, and a new process finishes each rotation.
+ */
+const IN_FLIGHT: Array<{
+  at: string;
+  storedPhase: RotationPhase;
+  /** The sandbox rule that holds the request (it fires once). */
+  rule?: Omit<FaultRule, 'id'>;
+  /** The phase whose transaction is held before its COMMIT. */
+  holdCommit?: RotationPhase;
+  /** What the sandbox shows while the request or transaction is held. */
+  held: (seen: TestWorld, name: string) => boolean;
+}> = [
+  {
+    at: 'PutSecretValue carried out, its answer never sent',
+    storedPhase: 'started',
+    rule: {
+      service: 'secretsmanager',
+      operation: 'PutSecretValue',
+      answerLost: true,
+      error: 'none',
+    },
+    held: (seen, name) => seen.pendingVersions(name).length === 1,
+  },
+  {
+    at: 'keys.create carried out, its answer never sent',
+    storedPhase: 'created',
+    rule: {
+      service: 'apigee',
+      operation: 'keys.create',
+      answerLost: true,
+      error: 'none',
+    },
+    held: (seen, name) => seen.appKeys(name).length === 2,
+  },
+  {
+    at: 'keys.update received, not yet carried out',
+    storedPhase: 'imported',
+    rule: { service: 'apigee', operation: 'keys.update', error: 'none' },
+    held: (seen, name) =>
+      seen.appKeys(name).length === 2 &&
+      seen.appKeys(name).some(key => key.apiProducts.length === 0),
+  },
+  {
+    at: 'UpdateSecretVersionStage carried out, its answer never sent',
+    storedPhase: 'tested',
+    rule: {
+      service: 'secretsmanager',
+      operation: 'UpdateSecretVersionStage',
+      answerLost: true,
+      error: 'none',
+    },
+    held: (seen, name) =>
+      seen.secretValue(name)!.consumerKey !== seen.scenario(name).initialKey,
+  },
+  {
+    // The richest transaction: rotation row, binding row, old key's deletion, lease release.
+    at: 'completion written, its transaction not committed',
+    storedPhase: 'promoted',
+    holdCommit: 'completed',
+    held: (seen, name) =>
+      seen.secretValue(name)!.consumerKey !== seen.scenario(name).initialKey,
+  },
+];
+const inFlightName = (index: number, tag: string) => `inflight-${index}-${tag}`;
+
 const world = new TestWorld(
-  targets.flatMap(({ tag }) =>
-    KILL_POINTS.map((point, index) => ({
+  targets.flatMap(({ tag }) => [
+    ...KILL_POINTS.map((point, index) => ({
       name: scenarioName(index, tag),
       flavor: (index % 3 === 2 ? 'x' : 'edge') as 'x' | 'edge',
       probePath: point.outcome === 'failed' ? '/nowhere' : '/orders',
     })),
-  ),
+    ...IN_FLIGHT.map((_, index) => ({
+      name: inFlightName(index, tag),
+      flavor: (index % 2 ? 'x' : 'edge') as 'x' | 'edge',
+    })),
+  ]),
 );
 const knexes: Knex[] = [];
 const childOutput: string[] = [];
@@ -90,6 +167,8 @@ afterAll(async () => {
 
 interface Child {
   process: ChildProcess;
+  /** Writes a line to the worker's stdin (e.g. "GO <bindingId>"). */
+  send(line: string): void;
   stdout: string[];
   exited: Promise<number | null>;
   /** Resolves once a stdout line passes the test. */
@@ -107,7 +186,7 @@ function startWorker(args: CrashWorkerArgs): Child {
     ],
     {
       cwd: PACKAGE_DIR,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env },
     },
   );
@@ -134,6 +213,7 @@ function startWorker(args: CrashWorkerArgs): Child {
   );
   return {
     process: child,
+    send: line => child.stdin!.write(`${line}\n`),
     stdout,
     exited,
     waitFor: (test, timeoutMs) =>
@@ -175,6 +255,80 @@ async function openDatabase(kind: string, tag: string): Promise<Knex.Config> {
   const knex = await databases.init('POSTGRES_15');
   const config = knex.client.config as Knex.Config;
   return { client: 'pg', connection: config.connection };
+}
+
+/**
+ * The credential of scenario `name` after a crash and a takeover: one rotation row with the
+ * outcome, no AWSPENDING, exactly the keys the outcome leaves, and AWSCURRENT working.
+ */
+async function expectConsistent(
+  knex: Knex,
+  name: string,
+  expected: {
+    at: string;
+    outcome: 'completed' | 'failed';
+    attempts: number;
+  },
+) {
+  const scenario = world.scenario(name);
+  const rows = await knex('rotations').where({
+    binding_id: scenario.binding.id,
+  });
+  const context = { at: expected.at, name };
+  expect({
+    ...context,
+    rows: rows.length,
+    phase: rows[0].phase,
+    active: rows[0].active_binding_id,
+  }).toEqual({
+    ...context,
+    rows: 1,
+    phase: expected.outcome,
+    active: null,
+  });
+  expect({
+    ...context,
+    pending: world.pendingVersions(name).length,
+  }).toEqual({ ...context, pending: 0 });
+  const keys = world
+    .appKeys(name)
+    .map(k => k.consumerKey)
+    .sort();
+  const current = world.secretValue(name)!;
+  const completed = expected.outcome === 'completed';
+  // Completed: the new key is current and the old one waits for deletion. Failed: untouched.
+  expect({
+    ...context,
+    keys,
+    currentIsNew: current.consumerKey !== scenario.initialKey,
+    recordedNewKey:
+      rows[0].new_key_fingerprint === fingerprint(current.consumerKey),
+    attempts: Number(rows[0].attempts),
+    errorCode: rows[0].error_code,
+  }).toEqual({
+    ...context,
+    keys: (completed
+      ? [scenario.initialKey, current.consumerKey]
+      : [scenario.initialKey]
+    ).sort(),
+    currentIsNew: completed,
+    recordedNewKey: completed,
+    attempts: expected.attempts,
+    errorCode: completed ? null : 'probe',
+  });
+  expect({ ...context, works: await world.currentWorks(name) }).toEqual({
+    ...context,
+    works: true,
+  });
+}
+
+/** Polls `test` every 20 ms until it holds; fails after `timeoutMs` with `what`. */
+async function until(test: () => boolean, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
 }
 
 describe.each(targets)('crash safety on $kind', ({ kind, tag }) => {
@@ -240,54 +394,10 @@ describe.each(targets)('crash safety on $kind', ({ kind, tag }) => {
 
     // 3. Every credential ends consistent and working.
     for (const [index, point] of KILL_POINTS.entries()) {
-      const name = scenarioName(index, tag);
-      const scenario = world.scenario(name);
-      const rows = await rotationOf(bindings[index].id);
-      const context = { at: point.at, name };
-      expect({
-        ...context,
-        rows: rows.length,
-        phase: rows[0].phase,
-        active: rows[0].active_binding_id,
-      }).toEqual({
-        ...context,
-        rows: 1,
-        phase: point.outcome,
-        active: null,
-      });
-      expect({
-        ...context,
-        pending: world.pendingVersions(name).length,
-      }).toEqual({ ...context, pending: 0 });
-      const keys = world
-        .appKeys(name)
-        .map(k => k.consumerKey)
-        .sort();
-      const current = world.secretValue(name)!;
-      const completed = point.outcome === 'completed';
-      // Completed: the new key is current and the old one waits for deletion. Failed: untouched.
-      expect({
-        ...context,
-        keys,
-        currentIsNew: current.consumerKey !== scenario.initialKey,
-        recordedNewKey:
-          rows[0].new_key_fingerprint === fingerprint(current.consumerKey),
-        attempts: Number(rows[0].attempts),
-        errorCode: rows[0].error_code,
-      }).toEqual({
-        ...context,
-        keys: (completed
-          ? [scenario.initialKey, current.consumerKey]
-          : [scenario.initialKey]
-        ).sort(),
-        currentIsNew: completed,
-        recordedNewKey: completed,
+      await expectConsistent(knex, scenarioName(index, tag), {
+        at: point.at,
+        outcome: point.outcome,
         attempts: finished(point.at) ? 1 : 2,
-        errorCode: completed ? null : 'probe',
-      });
-      expect({ ...context, works: await world.currentWorks(name) }).toEqual({
-        ...context,
-        works: true,
       });
     }
 
@@ -311,6 +421,120 @@ describe.each(targets)('crash safety on $kind', ({ kind, tag }) => {
       expect(world.appKeys(name).map(k => k.consumerKey)).toEqual([
         world.secretValue(name)!.consumerKey,
       ]);
+    }
+  });
+
+  it('a worker killed in the middle of an HTTP request or of a database transaction is taken over the same way', async () => {
+    const knexConfig = await openDatabase(kind, tag);
+    // The worker waits for the answers that the sandbox holds, instead of timing out.
+    const configData = world.configData();
+    const credentials = configData.apigeeCredentials as any;
+    for (const provider of credentials.providers)
+      provider.requestTimeout = { seconds: 60 };
+    credentials.aws.requestTimeout = { seconds: 60 };
+    const names = IN_FLIGHT.map((_, index) => inFlightName(index, tag));
+    const bindings = names.map(name => world.scenario(name).binding);
+
+    // 1. Every rotation waits once it has started; then one at a time goes on until it is
+    //    held, so that each sandbox rule catches the call of its own rotation.
+    const worker = startWorker({
+      mode: 'rotate',
+      configData,
+      knexConfig,
+      instanceId: `cut-${tag}`,
+      bindings,
+      pauseAt: Object.fromEntries(
+        bindings.map(binding => [binding.id, 'started:persisted']),
+      ),
+      holdCommit: Object.fromEntries(
+        IN_FLIGHT.flatMap((point, index) =>
+          point.holdCommit ? [[bindings[index].id, point.holdCommit]] : [],
+        ),
+      ),
+    });
+    await worker.waitFor(
+      lines =>
+        bindings.every(b => lines.includes(`PAUSED ${b.id} started:persisted`)),
+      60_000,
+    );
+    for (const [index, point] of IN_FLIGHT.entries()) {
+      const ruleId = `in-flight-${tag}-${index}`;
+      if (point.rule) {
+        world.sandbox.faults.addRule({
+          id: ruleId,
+          failNext: 1,
+          hangMs: HOLD_MS,
+          ...point.rule,
+        });
+      }
+      worker.send(`GO ${bindings[index].id}`);
+      if (point.rule) {
+        await until(
+          () => world.sandbox.faults.counters().rules[ruleId] === 1,
+          `${point.at} (${names[index]})`,
+        );
+      } else {
+        await worker.waitFor(
+          lines =>
+            lines.includes(
+              `HELD ${bindings[index].id} commit:${point.holdCommit}`,
+            ),
+          30_000,
+        );
+      }
+      await until(
+        () => point.held(world, names[index]),
+        `the effect of ${point.at}`,
+      );
+    }
+    worker.process.kill('SIGKILL');
+    expect(await worker.exited).toBeNull();
+    world.sandbox.faults.clearRules();
+
+    // The database holds the phase before each cut: a held transaction was rolled back.
+    const knex = knexFactory(knexConfig);
+    knexes.push(knex);
+    for (const [index, point] of IN_FLIGHT.entries()) {
+      const rows = await knex('rotations').where({
+        binding_id: bindings[index].id,
+      });
+      expect({ at: point.at, phases: rows.map(r => r.phase) }).toEqual({
+        at: point.at,
+        phases: [point.storedPhase],
+      });
+      // Every cut rotation still holds its lease, and the binding does not show the new key:
+      // only the completion writes both, and its held transaction was rolled back.
+      const binding = await knex('bindings')
+        .where({ id: bindings[index].id })
+        .first();
+      expect({
+        at: point.at,
+        bindingHasNewKey:
+          binding.current_key_fingerprint === rows[0].new_key_fingerprint,
+        leases: (await knex('leases').where({ binding_id: bindings[index].id }))
+          .length,
+      }).toEqual({ at: point.at, bindingHasNewKey: false, leases: 1 });
+    }
+
+    // 2. A new process takes over once the leases (2 s) have expired, and finishes each.
+    await new Promise(r => setTimeout(r, 2100));
+    const heir = startWorker({
+      mode: 'resume',
+      configData,
+      knexConfig,
+      instanceId: `heir-of-cut-${tag}`,
+    });
+    expect(await heir.exited).toBe(0);
+    const resumedLine = heir.stdout.find(l => l.startsWith('RESUMED '));
+    expect(JSON.parse(resumedLine!.slice('RESUMED '.length))).toHaveLength(
+      IN_FLIGHT.length,
+    );
+    for (const [index, point] of IN_FLIGHT.entries()) {
+      await expectConsistent(knex, names[index], {
+        at: point.at,
+        outcome: 'completed',
+        attempts: 2,
+      });
     }
   });
 });
