@@ -144,8 +144,9 @@ describe.each(databases.eachSupportedId())(
       denyProvision?: boolean;
       schedule?: object;
     }) {
+      const knex = await databases.init(databaseId);
       const started = await startPluginBackend({
-        knex: await databases.init(databaseId),
+        knex,
         entities,
         // Olivia is in team-orders, and nobody is an apigee-credentials admin.
         memberships: {
@@ -210,7 +211,7 @@ describe.each(databases.eachSupportedId())(
           },
         },
       });
-      return { ...started, sent: started.notifications };
+      return { ...started, knex, sent: started.notifications };
     }
 
     it('syncs bindings from the catalog and reports bad ones as misconfigured, with reasons', async () => {
@@ -291,7 +292,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('rotates on request, refuses a second request in the cooldown, and reads without upstream calls', async () => {
-      const { server, runPass, auditor, sent } = await start();
+      const { server, runPass, auditor, sent, knex } = await start();
       await runPass();
       const path = `${API}/entities/default/component/orders-service/credentials/prod`;
       const user = mockCredentials.user.header('user:default/olivia');
@@ -340,6 +341,22 @@ describe.each(databases.eachSupportedId())(
       for (const item of fleet.body.items)
         expectSchema('CredentialSummary', item);
       expect(sandbox.faults.callCount()).toBe(0);
+
+      // An entity's states are read in one batch: two bindings cost what one costs.
+      const statements = async (entity: string) => {
+        const sql: string[] = [];
+        const count = (query: { sql: string }) => sql.push(query.sql);
+        knex.on('query', count);
+        const response = await request(server)
+          .get(`${API}/entities/default/component/${entity}/credentials`)
+          .set('Authorization', user);
+        knex.off('query', count);
+        return { bindings: response.body.items.length, statements: sql.length };
+      };
+      const one = await statements('orders-service');
+      const two = await statements('payments-service');
+      expect(two.bindings).toBe(2);
+      expect(two.statements).toBe(one.statements);
 
       // The new secret value appears in no response, notification or audit event.
       const sm = new SecretsManagerClient({

@@ -24,6 +24,7 @@ import { RotationCooldownError, RotationQuotaError } from './errors';
 import {
   StatusSettings,
   summarise,
+  summariseAll,
   toOldKeySummary,
   toTrafficSummary,
 } from './status';
@@ -362,20 +363,14 @@ export class CredentialsService {
     );
   }
 
-  /** Status of every binding of an entity, from stored state only. */
+  /** Status of every binding of an entity, from stored state only, in one batched read. */
   async summariesOf(entityRef: string): Promise<CredentialSummary[]> {
     const { bindings, readModel, statusSettings } = this.#options;
-    const rows = await bindings.listForEntity(entityRef);
-    const at = this.#now();
-    return Promise.all(
-      rows.map(async row =>
-        summarise(
-          row,
-          row.error ? undefined : await readModel.status(row.id),
-          statusSettings,
-          at,
-        ),
-      ),
+    return summariseAll(
+      await bindings.listForEntity(entityRef),
+      readModel,
+      statusSettings,
+      this.#now(),
     );
   }
 
