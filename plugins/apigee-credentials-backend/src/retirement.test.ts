@@ -395,6 +395,13 @@ describe.each(databases.eachSupportedId())(
       expect(traffic.status).toBe(200);
       expect(traffic.body.calls).toBeGreaterThan(0);
       expect(JSON.stringify(traffic.body)).not.toContain(ORDERS_KEY);
+      // Asked again within the minute: the same answer, and no call to Apigee.
+      const apigeeCalls = sandbox.faults.callCount('apigee.');
+      const again = await request(backend.server)
+        .get(`${CREDENTIAL}/old-keys/${OLD_FINGERPRINT}/traffic`)
+        .set('Authorization', as(OWNER));
+      expect(again.body).toEqual(traffic.body);
+      expect(sandbox.faults.callCount('apigee.')).toBe(apigeeCalls);
 
       for (const action of ['traffic', 'revoke', 'restore']) {
         const method = action === 'traffic' ? 'get' : 'post';

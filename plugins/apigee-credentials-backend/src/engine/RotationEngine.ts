@@ -365,9 +365,13 @@ export class RotationEngine {
     return retireDueOldKeys(this.#deps, this.#instanceId);
   }
 
+  #oldKeys?: OldKeyActions;
+
   /** An owner's actions on old keys: traffic now, revoke now, restore. */
   get oldKeys(): OldKeyActions {
-    return new OldKeyActions(this.#deps, this.#instanceId);
+    // One instance, which keeps the recent traffic answers.
+    this.#oldKeys ??= new OldKeyActions(this.#deps, this.#instanceId);
+    return this.#oldKeys;
   }
 
   /** Pauses scheduled rotation of a binding; manual rotation still works. */

@@ -16,33 +16,61 @@ import {
   revokeOldKey,
 } from './oldKeyOperations';
 
+/** How long an old key's traffic answer is given again without asking analytics. */
+const TRAFFIC_REUSE_MS = 60_000;
+
 /**
  * What an owner can do to one old key from the tab: see its traffic now, revoke it at once
  * (a leaked key), restore it after a revocation broke something. Each holds the binding's
  * lease, like a rotation, and refuses a key that is in AWSCURRENT again.
  */
 export class OldKeyActions {
+  /** Recent traffic answers by binding and key, reused for {@link TRAFFIC_REUSE_MS}. */
+  readonly #recentTraffic = new Map<string, KeyTrafficRecord>();
+
   constructor(
     private readonly deps: EngineDependencies,
     private readonly holder: string,
   ) {}
 
-  /** Calls with the key in the last lookback period, asked now; for the revoke dialog. */
+  /**
+   * Calls with the key in the last lookback period, asked now; for the revoke dialog. An
+   * answer less than a minute old is given again without asking Apigee: its analytics has
+   * minute granularity, and each question costs an app read and two reports, so opening the
+   * dialog again and again must not add load on Apigee.
+   */
   async traffic(
     bindingId: string,
     keyFingerprint: string,
   ): Promise<KeyTrafficRecord> {
-    return this.#withKey(bindingId, keyFingerprint, async target => {
-      if (!target.key) throw gone(keyFingerprint);
-      const now = this.deps.clock.now();
-      const observed = await observeTraffic(
-        target,
-        target.key.consumerKey,
-        new Date(now.getTime() - this.deps.retirementSettings.lookbackMs),
-      );
-      if (!observed.traffic) throw new ServiceUnavailableError(observed.reason);
-      return observed.traffic;
-    });
+    const cacheKey = `${bindingId} ${keyFingerprint}`;
+    const now = this.deps.clock.now();
+    for (const [key, answer] of this.#recentTraffic) {
+      if (now.getTime() - answer.checkedAt.getTime() >= TRAFFIC_REUSE_MS)
+        this.#recentTraffic.delete(key);
+    }
+    const recent = this.#recentTraffic.get(cacheKey);
+    if (recent) return recent;
+    const traffic = await this.#withKey(
+      bindingId,
+      keyFingerprint,
+      async target => {
+        if (!target.key) throw gone(keyFingerprint);
+        const observed = await observeTraffic(
+          target,
+          target.key.consumerKey,
+          new Date(
+            this.deps.clock.now().getTime() -
+              this.deps.retirementSettings.lookbackMs,
+          ),
+        );
+        if (!observed.traffic)
+          throw new ServiceUnavailableError(observed.reason);
+        return observed.traffic;
+      },
+    );
+    this.#recentTraffic.set(cacheKey, traffic);
+    return traffic;
   }
 
   /** Revokes an old key now; a revoked key is returned as it is. */

@@ -393,7 +393,7 @@ export const spec = {
             },
           ],
           description:
-            'What an owner sees before confirming "revoke now". Needs a user token and\n`apigee-credentials.credential.rotate` on the entity (it calls Apigee).\n',
+            'What an owner sees before confirming "revoke now". Needs a user token and\n`apigee-credentials.credential.rotate` on the entity (it calls Apigee). An answer\nless than a minute old is given again without asking Apigee.\n',
           responses: {
             '200': {
               description: 'The traffic seen.',
