@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite, in the order that fails fastest: type check, API reports, lint,
-// unit and database tests (SQLite and PostgreSQL), then the end-to-end test in headless
-// Chromium.
+// The whole test suite, in the order that fails fastest: type check, config schema, API
+// reports, lint, unit and database tests (SQLite and PostgreSQL), then the end-to-end test in
+// headless Chromium.
 //
 // PostgreSQL: tests use BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING
 // (default postgresql://postgres@127.0.0.1:5432). It must be reachable: database tests
@@ -19,6 +19,9 @@ process.env.APIGEE_CREDENTIALS_REQUIRE_POSTGRES ??= '1';
 
 const steps = [
   ['type check', ['yarn', 'tsc']],
+  // The plugins' config.d.ts schemas compile, and app-config.yaml follows them (the type
+  // check does not read config.d.ts; a broken schema fails only when a package is packed).
+  ['config schema', ['yarn', 'backstage-cli', 'config:check', '--strict']],
   // Reads the declarations the type check wrote; fails when a report is out of date.
   ['API reports', ['yarn', 'build:api-reports:only', '--ci']],
   ['lint', ['yarn', 'lint:all']],

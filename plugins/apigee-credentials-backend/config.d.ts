@@ -227,15 +227,6 @@ export interface Config {
       allowedApiProducts?: { [provider: string]: string[] };
     };
 
-    /** Per-user limits. */
-    quotas?: {
-      /**
-       * Provision attempts one user may start per hour, across replicas (counted in the
-       * database); more are answered `429` with `Retry-After`. Default 10.
-       */
-      provisionsPerUserPerHour?: number;
-    };
-
     /**
      * Proxy hosts that binding annotations may name in `probe.host`. The catalog names a host,
      * never a URL, so a new key is only ever sent to these gateways.
@@ -300,6 +291,11 @@ export interface Config {
        * Default 20.
        */
       manualRotationsPerUserPerHour?: number;
+      /**
+       * Provision attempts (REST and the scaffolder action) one user may start in any hour;
+       * beyond it the request answers 429 with Retry-After. Default 10.
+       */
+      provisionsPerUserPerHour?: number;
     };
 
     /** Notifications to entity owners (failures, drift, due-soon and overdue are always sent). */
