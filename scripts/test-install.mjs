@@ -620,8 +620,11 @@ apigeeCredentials:
   probeHosts:
     - name: sandbox-gateway
       baseUrl: ${SANDBOX}/gateway
+      pathPrefixes: ['/acme-edge/orders', '/acme-x/orders']
   rotation:
     keyPropagationDelay: { seconds: 0 }
+    # examples/components.yaml gives orders-service a 10-minute grace period (default floor 1 h).
+    minimumGracePeriod: { minutes: 10 }
   manualRotationCooldown: { seconds: 30 }
   schedule:
     frequency: { seconds: 30 }
