@@ -9,4 +9,3 @@ export * from './permissions';
 export * from './annotations';
 export * from './bindings';
 export * from './api';
-export * from './provisioning';
