@@ -1,90 +1,46 @@
 import type {
   CredentialSummary,
-  OldKeySummary,
   ProvisionResult,
 } from '@keyrotation/backstage-plugin-apigee-credentials-common';
-import { z } from 'zod';
+import Ajv, { ErrorObject } from 'ajv';
+import { schemas } from '../schema/openapi';
 
-// zod objects drop keys they do not declare: whatever else a response carries (a field a
-// buggy or compromised backend should never send, such as a consumer secret) never reaches
-// the caller.
+// Every answer is checked against the backend's OpenAPI document (its schemas are generated
+// into src/schema/openapi by `yarn generate` in the backend plugin). `removeAdditional` drops
+// whatever a schema with `additionalProperties: false` does not declare: a field that a buggy
+// or compromised backend should never send, such as a consumer secret, never reaches the
+// caller. Formats (date-time) are not checked: the values are passed on as strings.
+const ajv = new Ajv({
+  removeAdditional: true,
+  allErrors: true,
+  strict: false,
+  validateFormats: false,
+});
+ajv.addSchema({ $id: 'api', components: { schemas } });
 
-const provisionResultSchema = z.object({
-  requestId: z.string(),
-  dryRun: z.boolean(),
-  provider: z.string(),
-  developer: z.string(),
-  app: z.string(),
-  environment: z.string(),
-  secretArn: z.string().optional(),
-  keyFingerprint: z.string().optional(),
-  created: z.object({
-    app: z.boolean(),
-    key: z.boolean(),
-    secret: z.boolean(),
-  }),
-  annotations: z.record(z.string(), z.string()),
-  steps: z.array(z.string()),
+const validateProvisionResult = ajv.compile<ProvisionResult>({
+  $ref: 'api#/components/schemas/ProvisionResult',
+});
+const validateCredentialsPage = ajv.compile<{ items: CredentialSummary[] }>({
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: {
+    items: {
+      type: 'array',
+      items: { $ref: 'api#/components/schemas/CredentialSummary' },
+    },
+  },
 });
 
-const rotationSummarySchema = z.object({
-  id: z.string(),
-  bindingId: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed', 'rolled-back']),
-  phase: z.string(),
-  trigger: z.enum(['schedule', 'manual', 'provision']),
-  actor: z.string().optional(),
-  error: z.string().optional(),
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
-  oldKeyFingerprint: z.string().optional(),
-  newKeyFingerprint: z.string().optional(),
-});
-
-const credentialSummarySchema = z.object({
-  id: z.string(),
-  entityRef: z.string(),
-  environment: z.string(),
-  provider: z.string().optional(),
-  app: z.string().optional(),
-  secret: z.string().optional(),
-  keyFingerprint: z.string().optional(),
-  createdAt: z.string().optional(),
-  ageDays: z.number().optional(),
-  maxAgeDays: z.number().optional(),
-  status: z.enum([
-    'ok',
-    'due-soon',
-    'overdue',
-    'rotating',
-    'failed',
-    'drift',
-    'misconfigured',
-    'unverified',
-  ]),
-  statusReason: z.string().optional(),
-  lastRotation: rotationSummarySchema.optional(),
-  nextRotationAt: z.string().optional(),
-  pendingDeletions: z.array(
-    z.object({ keyFingerprint: z.string(), dueAt: z.string() }),
-  ),
-  oldKeys: z
-    .array(
-      z.custom<OldKeySummary>(
-        value => typeof value === 'object' && value !== null,
-      ),
-    )
-    .default([]),
-  retireOldKeys: z.enum(['traffic', 'time']).default('traffic'),
-});
-
-const credentialsPageSchema = z.object({
-  items: z.array(credentialSummarySchema),
-});
-
-function unexpectedBody(what: string, error: z.ZodError): Error {
+function unexpectedBody(what: string, errors: ErrorObject[]): Error {
   // Name the offending fields, never their values.
-  const fields = error.issues.map(issue => issue.path.join('.') || '(root)');
+  const fields = errors.map(
+    error =>
+      [...error.instancePath.split('/').slice(1), error.params.missingProperty]
+        .filter(Boolean)
+        .join('.') || '(root)',
+  );
   return new Error(
     `The apigee-credentials backend answered ${what} with an unexpected body (fields: ${[
       ...new Set(fields),
@@ -94,20 +50,24 @@ function unexpectedBody(what: string, error: z.ZodError): Error {
 
 /** Validates a provision answer and keeps only the fields of {@link ProvisionResult}. */
 export function toProvisionResult(body: unknown): ProvisionResult {
-  const parsed = provisionResultSchema.safeParse(body);
-  if (!parsed.success) {
-    throw unexpectedBody('a provision request', parsed.error);
+  if (!validateProvisionResult(body)) {
+    throw unexpectedBody(
+      'a provision request',
+      validateProvisionResult.errors ?? [],
+    );
   }
-  return parsed.data;
+  return body;
 }
 
 /** Validates a credentials listing and keeps only the fields of {@link CredentialSummary}. */
 export function toCredentialsPage(body: unknown): {
   items: CredentialSummary[];
 } {
-  const parsed = credentialsPageSchema.safeParse(body);
-  if (!parsed.success) {
-    throw unexpectedBody('a credentials listing', parsed.error);
+  if (!validateCredentialsPage(body)) {
+    throw unexpectedBody(
+      'a credentials listing',
+      validateCredentialsPage.errors ?? [],
+    );
   }
-  return parsed.data;
+  return body;
 }
