@@ -48,7 +48,11 @@ const NOT_MODELS = ['Error', 'EntityRefPart'];
  */
 async function models(spec: any): Promise<string> {
   const definitions: Record<string, JSONSchema> = JSON.parse(
-    JSON.stringify(spec.components.schemas, (_key, value) => {
+    JSON.stringify(spec.components.schemas, (key, value) => {
+      // A YAML block scalar's final newline would end the doc comment with an empty line.
+      if (key === 'description' && typeof value === 'string') {
+        return value.trimEnd();
+      }
       if (!value || typeof value !== 'object' || !('$ref' in value)) {
         return value;
       }

@@ -101,7 +101,6 @@ export interface RotationSummary {
   /**
    * The protocol phase reached: `started`, `created`, `imported`, `associated`,
    * `tested`, `promoted`, `completed`, or `rolling_back` and `failed` after a failure.
-   *
    */
   phase: string;
   trigger: RotationTrigger;
@@ -273,7 +272,6 @@ export interface ProvisionRequest {
    * Idempotency key chosen by the caller (the scaffolder uses its task id and step).
    * Repeating a request with the same key returns the first result instead of creating
    * twice.
-   *
    */
   requestId: string;
   /**
