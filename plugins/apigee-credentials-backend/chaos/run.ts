@@ -5,9 +5,10 @@
  * whole time; "sticky" consumers read it only when they (re)start, every few seconds, long
  * after the grace period: old keys are retired by traffic, so they must never be cut off.
  * `CHAOS_RETIRE_OLD_KEYS=time` retires old keys when the grace period ends instead, to show
- * that sticky consumers fail without traffic checks. Once faults stop and the engine converged, it checks the invariants of
- * docs/protocol.md and prints one JSON line of figures; it exits non-zero when any must-be-zero
- * figure is not zero (or too few rotations ran).
+ * that sticky consumers fail without traffic checks. Once faults stop and the engine
+ * converged, it checks the invariants of docs/protocol.md and prints one JSON line of
+ * figures; it exits non-zero when any must-be-zero figure is not zero (or too few rotations
+ * ran).
  *
  * Run from this package: node --require @backstage/cli/config/nodeTransform.cjs chaos/run.ts
  * Needs PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, default

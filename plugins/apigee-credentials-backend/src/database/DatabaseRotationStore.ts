@@ -11,13 +11,8 @@ import {
 import { BindingTable } from './bindings';
 import { toDate } from './dates';
 import { LeaseTable } from './leases';
-import {
-  DeletionRow,
-  RotationRow,
-  patchColumns,
-  toDeletion,
-  toRotation,
-} from './rotationRows';
+import { KeyDeletionTable } from './deletions';
+import { RotationRow, patchColumns, toRotation } from './rotationRows';
 import {
   BindingApproval,
   CheckRecord,
@@ -38,10 +33,12 @@ import {
 export class DatabaseRotationStore implements RotationStore {
   readonly #bindings: BindingTable;
   readonly #leases: LeaseTable;
+  readonly #deletions: KeyDeletionTable;
 
   constructor(private readonly db: Knex, leaseDurationMs: number) {
     this.#bindings = new BindingTable(db);
     this.#leases = new LeaseTable(db, leaseDurationMs);
+    this.#deletions = new KeyDeletionTable(db);
   }
 
   // ---------------------------------------------------------------- bindings
@@ -198,19 +195,12 @@ export class DatabaseRotationStore implements RotationStore {
           updated_at: now,
         });
         if (deletion) {
-          await trx('key_deletions')
-            .insert({
-              id: deletion.id,
-              binding_id: lease.bindingId,
-              rotation_id: rotationId,
-              key_fingerprint: deletion.keyFingerprint,
-              due_at: deletion.dueAt,
-              status: 'scheduled',
-              attempts: 0,
-              created_at: now,
-            })
-            .onConflict('rotation_id')
-            .ignore();
+          await this.#deletions.schedule(
+            trx,
+            deletion,
+            { bindingId: lease.bindingId, rotationId },
+            now,
+          );
         }
         return toRotation(row as RotationRow);
       },
@@ -315,40 +305,19 @@ export class DatabaseRotationStore implements RotationStore {
 
   // --------------------------------------------------------------- deletions
 
-  async listDueDeletions(
-    now: Date,
-    limit: number,
-  ): Promise<KeyDeletionRecord[]> {
-    const rows = await this.db<DeletionRow>('key_deletions')
-      .where({ status: 'scheduled' })
-      .andWhere('due_at', '<=', now)
-      .orderBy('due_at')
-      .limit(limit);
-    return rows.map(toDeletion);
+  listDueDeletions(now: Date, limit: number): Promise<KeyDeletionRecord[]> {
+    return this.#deletions.listDue(now, limit);
   }
 
-  async listPendingDeletions(bindingId: string): Promise<KeyDeletionRecord[]> {
-    const rows = await this.db<DeletionRow>('key_deletions')
-      .where({ binding_id: bindingId })
-      .whereIn('status', ['scheduled', 'blocked'])
-      .orderBy('due_at');
-    return rows.map(toDeletion);
+  listPendingDeletions(bindingId: string): Promise<KeyDeletionRecord[]> {
+    return this.#deletions.listPending(bindingId);
   }
 
-  async updateDeletion(
+  updateDeletion(
     id: string,
-    update: {
-      status: KeyDeletionRecord['status'];
-      attempts?: number;
-      lastError?: string | null;
-      deletedAt?: Date;
-    },
+    update: Parameters<KeyDeletionTable['update']>[1],
   ): Promise<void> {
-    const columns: Record<string, unknown> = { status: update.status };
-    if (update.attempts !== undefined) columns.attempts = update.attempts;
-    if (update.lastError !== undefined) columns.last_error = update.lastError;
-    if (update.deletedAt !== undefined) columns.deleted_at = update.deletedAt;
-    await this.db('key_deletions').where({ id }).update(columns);
+    return this.#deletions.update(id, update);
   }
 
   /** A new rotation in phase `started`; nothing while the binding has an unfinished one. */

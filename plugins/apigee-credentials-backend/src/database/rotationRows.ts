@@ -1,6 +1,5 @@
-// Rows of `rotations` and `key_deletions` as the database returns them, and their records.
+// Rows of `rotations` as the database returns them, and their records.
 import {
-  KeyDeletionRecord,
   RotationErrorCode,
   RotationPhase,
   RotationRecord,
@@ -31,18 +30,6 @@ export interface RotationRow {
   finished_at: unknown;
 }
 
-export interface DeletionRow {
-  id: string;
-  binding_id: string;
-  rotation_id: string;
-  key_fingerprint: string;
-  due_at: unknown;
-  status: string;
-  attempts: number | string;
-  last_error: string | null;
-  deleted_at: unknown;
-}
-
 export function toRotation(row: RotationRow): RotationRecord {
   return {
     id: row.id,
@@ -63,20 +50,6 @@ export function toRotation(row: RotationRow): RotationRecord {
     associatedAt: toDate(row.associated_at),
     promotedAt: toDate(row.promoted_at),
     finishedAt: toDate(row.finished_at),
-  };
-}
-
-export function toDeletion(row: DeletionRow): KeyDeletionRecord {
-  return {
-    id: row.id,
-    bindingId: row.binding_id,
-    rotationId: row.rotation_id,
-    keyFingerprint: row.key_fingerprint,
-    dueAt: toDate(row.due_at)!,
-    status: row.status as KeyDeletionRecord['status'],
-    attempts: Number(row.attempts),
-    lastError: row.last_error ?? undefined,
-    deletedAt: toDate(row.deleted_at),
   };
 }
 
