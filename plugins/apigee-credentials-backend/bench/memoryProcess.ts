@@ -19,13 +19,10 @@ async function main() {
   const db = await createBenchDatabase(`memory${count}`);
   try {
     const logger = new CountingLogger();
-    const engine = await createBenchEngine({
-      config: benchConfig(configData),
-      knex: db.knex,
-      logger,
-    });
+    const config = benchConfig(configData);
+    const engine = await createBenchEngine({ config, knex: db.knex, logger });
     await seedBindings(db.knex, engine, syntheticBindings(count));
-    const app = await createStatusApp(db.knex, engine, logger);
+    const app = await createStatusApp(db.knex, engine, logger, config);
     const server = await new Promise<import('node:http').Server>(done => {
       const s = app.listen(0, '127.0.0.1', () => done(s));
     });

@@ -225,7 +225,8 @@ async function main(): Promise<number> {
   );
   const idleDay = await runIdleDay({ bindings: plan.idleDay });
 
-  const sandbox = await startRemoteSandbox(0);
+  // Holds as many credentials as the largest status run reads.
+  const sandbox = await startRemoteSandbox(Math.max(...plan.statusSizes));
   log(`[bench] idle pass: ${plan.idlePass} bindings, nothing due`);
   const idlePass = await runIdlePass({
     bindings: plan.idlePass,

@@ -8,16 +8,15 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Config } from '@backstage/config';
 import express from 'express';
 import { Knex } from 'knex';
 import { RotationEngine } from '../src/engine/RotationEngine';
 import { CredentialBinding } from '../src/engine/types';
 import { CatalogBindingStore } from '../src/database/CatalogBindingStore';
 import { createRouter } from '../src/service/router';
-import {
-  CredentialsService,
-  CredentialsServiceOptions,
-} from '../src/service/CredentialsService';
+import { createEngineCredentialsService } from '../src/service/engineCredentialsService';
+import { readPluginSettings } from '../src/service/settings';
 import { ACCOUNT_ID, REGION } from '../src/__testUtils__/world';
 import { createBenchDatabase } from './database';
 import { RemoteSandbox } from './remoteSandbox';
@@ -115,25 +114,27 @@ async function addHistory(knex: Knex, all: CredentialBinding[]): Promise<void> {
   }
 }
 
-/** The plugin's router over the real stores, as plugin.ts mounts it (auth let through). */
+/**
+ * The plugin's router over the real stores and engine, wired as plugin.ts wires them
+ * (`createEngineCredentialsService`); only authentication and permissions let everything
+ * through, and audit events go nowhere.
+ */
 export async function createStatusApp(
   knex: Knex,
   engine: RotationEngine,
   logger: LoggerService,
+  config: Config,
 ): Promise<express.Express> {
   const app = express();
   const bindings = new CatalogBindingStore(knex);
-  const readModel = {
-    status: (id: string) => engine.storedStatus(id),
-    statuses: (ids: string[]) => engine.storedStatuses(ids),
-    getRotation: (id: string) => engine.getRotation(id),
-    listRotations: (id: string, limit: number) =>
-      engine.listRotations(id, limit),
-  };
-  const statusSettings = {
-    maxAgeMs: 90 * 24 * 3600_000,
-    dueSoonMs: 14 * 24 * 3600_000,
-  };
+  const settings = readPluginSettings(config);
+  const { readModel, service } = createEngineCredentialsService({
+    engine,
+    bindings,
+    permissions,
+    auditor,
+    settings,
+  });
   app.use(
     await createRouter({
       logger,
@@ -141,29 +142,8 @@ export async function createStatusApp(
       permissions,
       bindings,
       readModel,
-      service: new CredentialsService({
-        permissions,
-        auditor,
-        bindings,
-        readModel,
-        startRotation: async () => {
-          throw new Error('The status benchmark never rotates');
-        },
-        oldKeys: new Proxy({} as CredentialsServiceOptions['oldKeys'], {
-          get: () => async () => {
-            throw new Error('The status benchmark never touches old keys');
-          },
-        }),
-        checkNow: async () => {
-          throw new Error('The status benchmark never checks');
-        },
-        approve: async () => {
-          throw new Error('The status benchmark never approves');
-        },
-        statusSettings,
-        manualCooldownMs: 300_000,
-      }),
-      statusSettings,
+      service,
+      statusSettings: settings.status,
     }),
   );
   return app;
@@ -176,7 +156,8 @@ function percentile(values: number[], p: number): number {
 
 /**
  * p50/p95 of the entity credentials endpoint and of the fleet overview with `count`
- * bindings in PostgreSQL, served by the plugin's real router and stores over HTTP.
+ * bindings in PostgreSQL, served by the plugin's real router and stores over HTTP, and the
+ * Apigee, Secrets Manager and gateway calls those reads made (the sandbox's own count).
  */
 export async function runStatusReads(options: {
   sandbox: RemoteSandbox;
@@ -188,17 +169,21 @@ export async function runStatusReads(options: {
   const logger = new CountingLogger();
   let server: import('node:http').Server | undefined;
   try {
-    const engine = await createBenchEngine({
-      config: benchConfig(sandbox.configData),
-      knex: db.knex,
-      logger,
-    });
-    const all = syntheticBindings(options.bindings);
+    const config = benchConfig(sandbox.configData);
+    const engine = await createBenchEngine({ config, knex: db.knex, logger });
+    // Credentials that exist in the sandbox: a read that reached Apigee or AWS would succeed
+    // there and be counted, not fail early on a missing app.
+    if (sandbox.bindings.length < options.bindings) {
+      throw new Error(
+        `The status sandbox holds ${sandbox.bindings.length} credentials; ${options.bindings} needed`,
+      );
+    }
+    const all = sandbox.bindings.slice(0, options.bindings);
     await seedBindings(db.knex, engine, all);
     await addHistory(db.knex, all);
     await db.knex.raw('analyze');
 
-    const app = await createStatusApp(db.knex, engine, logger);
+    const app = await createStatusApp(db.knex, engine, logger, config);
     server = await new Promise(done => {
       const s = app.listen(0, '127.0.0.1', () => done(s));
     });

@@ -27,7 +27,7 @@ import { CredentialAlerts } from './service/CredentialAlerts';
 import { createRouter } from './service/router';
 import { registerCredentialActions } from './service/actions';
 import { auditOutcome } from './service/auditOutcome';
-import { CredentialsService } from './service/CredentialsService';
+import { createEngineCredentialsService } from './service/engineCredentialsService';
 import { ScheduledRotationPass } from './service/ScheduledRotationPass';
 import { readPluginSettings } from './service/settings';
 
@@ -150,52 +150,14 @@ export const apigeeCredentialsPlugin = createBackendPlugin({
           },
         });
 
-        const readModel = {
-          status: (id: string) => engine.storedStatus(id),
-          statuses: (ids: string[]) => engine.storedStatuses(ids),
-          getRotation: (id: string) => engine.getRotation(id),
-          listRotations: (id: string, limit: number) =>
-            engine.listRotations(id, limit),
-        };
-        const credentialsService = new CredentialsService({
-          permissions: deps.permissions,
-          auditor: deps.auditor,
-          bindings,
-          readModel,
-          checkNow: async bindingId => {
-            await engine.adopt(bindingId);
-          },
-          approve: (bindingId, approver) => engine.approve(bindingId, approver),
-          oldKeys: {
-            traffic: (bindingId, fp) => engine.oldKeys.traffic(bindingId, fp),
-            revokeNow: (bindingId, fp, actor) =>
-              engine.oldKeys.revokeNow(bindingId, fp, actor),
-            restore: (bindingId, fp, actor) =>
-              engine.oldKeys.restore(bindingId, fp, actor),
-            pause: (bindingId, actor, reason) =>
-              engine.pause(bindingId, actor, reason),
-            resume: (bindingId, actor) =>
-              engine.resumeSchedule(bindingId, actor),
-          },
-          startRotation: async (bindingId, actor, options) => {
-            const started = await engine.startRotation(bindingId, {
-              trigger: 'manual',
-              actor,
-              revokeOldKey: options?.revokeOldKey,
-            });
-            started.done.catch(() => {
-              // The outcome is persisted and reported through events.
-            });
-            return { id: started.rotation.id };
-          },
-          statusSettings: settings.status,
-          manualCooldownMs: settings.manualCooldownMs,
-          manualRotationQuota: {
-            perHour: settings.manualRotationsPerUserPerHour,
-            startsBy: (actor, since, limit) =>
-              engine.listRotationStartsBy(actor, 'manual', since, limit),
-          },
-        });
+        const { readModel, service: credentialsService } =
+          createEngineCredentialsService({
+            engine,
+            bindings,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            settings,
+          });
         registerCredentialActions(deps.actionsRegistry, credentialsService);
         deps.httpRouter.use(
           await createRouter({
