@@ -18,7 +18,13 @@ describe('App', () => {
 
     render(App.createRoot());
 
-    // What the app shows first, not merely a mounted document.
+    // What the app shows first, not merely a mounted document: this app's own sign-in page
+    // (Backstage's default one offers a guest too, without the title).
+    expect(
+      await screen.findByText('Apigee credentials demo', undefined, {
+        timeout: 10_000,
+      }),
+    ).toBeInTheDocument();
     expect(
       await screen.findByRole('button', { name: 'Enter' }, { timeout: 10_000 }),
     ).toBeInTheDocument();

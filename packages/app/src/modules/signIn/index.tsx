@@ -9,7 +9,13 @@ import { SignInPageBlueprint } from '@backstage/plugin-app-react';
 const guestSignInPage = SignInPageBlueprint.make({
   params: {
     loader: async () => props =>
-      <SignInPage {...props} auto providers={['guest']} />,
+      (
+        <SignInPage
+          {...props}
+          title="Apigee credentials demo"
+          providers={['guest']}
+        />
+      ),
   },
 });
 
