@@ -29,11 +29,9 @@ export async function rollbackStep(
     return 'rolled-forward';
   }
 
-  let newFingerprint = ctx.rotation.newKeyFingerprint;
-  if (!newFingerprint) {
-    const pending = await ctx.readPending();
-    newFingerprint = pending ? fingerprint(pending.consumerKey) : undefined;
-  }
+  // The new key's fingerprint is stored with `created`, before the key is imported into the
+  // app: a rotation that failed earlier has no key in Apigee, and nothing to delete there.
+  const newFingerprint = ctx.rotation.newKeyFingerprint;
   if (newFingerprint) {
     const currentFingerprint = await ctx
       .readCurrent()
